@@ -1,0 +1,99 @@
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler } from 'fastify-type-provider-zod';
+import { existsSync } from 'node:fs';
+import { gatewayRoutes } from '../gateway/gateway-routes.js';
+import type { Logger } from '../platforms/connector.js';
+import type { DeploymentFeed } from '../services/deployment-feed.js';
+import type { DeploymentService } from '../services/deployment-service.js';
+import type { EndpointTestService } from '../services/endpoint-test-service.js';
+import type { InvocationService } from '../services/invocation-service.js';
+import type { createMetricsService } from '../services/metrics-service.js';
+import type { PlatformService } from '../services/platform-service.js';
+import { createErrorHandler } from './problem.js';
+import { deploymentRoutes } from './routes/deployment-routes.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { liveRoutes } from './routes/live-routes.js';
+import { platformRoutes } from './routes/platform-routes.js';
+
+export interface ApiServices {
+  deployments: DeploymentService;
+  tests: EndpointTestService;
+  metrics: ReturnType<typeof createMetricsService>;
+  platforms: PlatformService;
+  invocations: InvocationService;
+  feed: DeploymentFeed;
+  ping: () => Promise<void>;
+  logger: Logger;
+  maxPromptChars: number;
+  /** Folder with the web UI's production build, served at `/`. */
+  webDir?: string | undefined;
+  version: string;
+}
+
+/** Builds the whole HTTP surface. Tests call this and use `app.inject()`; main.ts adds listen(). */
+export async function buildApp(services: ApiServices): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    // Large enough for long prompts, small enough that a runaway body is refused before parsing.
+    bodyLimit: 1024 * 1024,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  // Response schemas document the API; serialization stays plain JSON so a documented field never drops data.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.setErrorHandler(createErrorHandler(services.logger));
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).type('application/problem+json').send({
+      type: 'https://modelport.dev/problems/not-found',
+      title: 'Not found',
+      status: 404,
+      detail: `no route for ${request.method} ${request.url.split('?')[0]}`,
+      code: 'not_found',
+    }),
+  );
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'modelport',
+        version: services.version,
+        description: 'Deploy, test, meter and pay for fine-tuned LLMs and LoRA adapters on any platform.',
+      },
+      tags: [
+        { name: 'deployments' },
+        { name: 'testing' },
+        { name: 'metrics' },
+        { name: 'platforms' },
+        { name: 'gateway', description: 'OpenAI-compatible: model = deployment name, or name:adapter' },
+        { name: 'health' },
+      ],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(healthRoutes(services));
+  await app.register(platformRoutes(services));
+  await app.register(deploymentRoutes(services));
+  await app.register(liveRoutes(services));
+  await app.register(gatewayRoutes({ deployments: services.deployments, invocations: services.invocations }));
+
+  if (services.webDir && existsSync(services.webDir)) {
+    await app.register(fastifyStatic, { root: services.webDir, prefix: '/', wildcard: false });
+    // Client-side routes (/deployments/..., /new) all load the app shell.
+    app.get('/*', { schema: { hide: true } }, (request, reply) => {
+      if (request.url.startsWith('/api/') || request.url.startsWith('/v1/')) {
+        return reply.status(404).type('application/problem+json').send({ type: 'https://modelport.dev/problems/not-found', title: 'Not found', status: 404, detail: `no route for ${request.method} ${request.url}`, code: 'not_found' });
+      }
+      return reply.sendFile('index.html');
+    });
+  }
+  return app;
+}

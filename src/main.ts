@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './api/app.js';
+import type { Config } from './config/config.js';
+import { platformSettings } from './config/platform-settings.js';
+import { createMetricsRecorder } from './metrics/metrics-recorder.js';
+import type { Clock, PlatformConnector } from './platforms/connector.js';
+import { createLocalConnector } from './platforms/local/local-connector.js';
+import { createOpenAICompatibleConnector } from './platforms/openai-compatible/openai-compatible-connector.js';
+import { createPlatformRegistry } from './platforms/registry.js';
+import { createReconciler } from './reconciler/reconciler.js';
+import { createConnectorContexts } from './services/connector-contexts.js';
+import { createEnvCredentialSource, optionalCredentials } from './services/credentials.js';
+import { createDeploymentFeed } from './services/deployment-feed.js';
+import { createDeploymentService } from './services/deployment-service.js';
+import { createEndpointTestService } from './services/endpoint-test-service.js';
+import { createInvocationService } from './services/invocation-service.js';
+import { createMetricsService } from './services/metrics-service.js';
+import { createPlatformService } from './services/platform-service.js';
+import { createStore } from './store/create-store.js';
+import type { Store } from './store/store.js';
+import { systemClock } from './support/clock.js';
+import { createLogger } from './support/logger.js';
+
+export interface ModelportOverrides {
+  clock?: Clock;
+  fetch?: typeof fetch;
+  /** Extra or replacement connectors (by id). */
+  connectors?: PlatformConnector[];
+  /** Start the reconciler loop (default true). Tests may drive it by hand. */
+  startReconciler?: boolean;
+  logWrite?: (line: string) => void;
+}
+
+export interface Modelport {
+  app: FastifyInstance;
+  store: Store;
+  reconciler: ReturnType<typeof createReconciler>;
+  config: Config;
+  /** Stops background work, flushes metrics, closes the database. Idempotent. */
+  close(): Promise<void>;
+}
+
+const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** The composition root: the one place that wires modelport together. */
+export async function createModelport(config: Config, env: Record<string, string | undefined>, overrides: ModelportOverrides = {}): Promise<Modelport> {
+  const clock = overrides.clock ?? systemClock;
+  const connectors = mergeConnectors(
+    [
+      createLocalConnector({ dataDir: config.dataDir, memoryBudgetBytes: config.MODELPORT_LOCAL_MEMORY_BUDGET_MB * 1024 * 1024 }),
+      createOpenAICompatibleConnector({ allowPrivateUrls: config.MODELPORT_ALLOW_PRIVATE_URLS }),
+    ],
+    overrides.connectors ?? [],
+  );
+  const registry = createPlatformRegistry(connectors);
+  const credentialNames = connectors.flatMap((connector) => [...connector.info.requiredCredentials, ...(optionalCredentials[connector.id] ?? [])]);
+  const credentials = createEnvCredentialSource(env, credentialNames);
+  const logger = createLogger({
+    level: config.MODELPORT_LOG_LEVEL,
+    secrets: () => credentials.secretValues(),
+    ...(overrides.logWrite ? { write: overrides.logWrite } : {}),
+  });
+
+  const store = await createStore(config.databaseUrl);
+  await store.migrate();
+
+  const ownerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const recorder = createMetricsRecorder({
+    store,
+    writerId: ownerId,
+    clock,
+    flushIntervalMs: config.MODELPORT_METRICS_FLUSH_MS,
+    retention: {
+      rawRetentionMs: config.MODELPORT_RAW_RETENTION_DAYS * 86_400_000,
+      rollupRetentionMs: config.MODELPORT_ROLLUP_RETENTION_DAYS * 86_400_000,
+    },
+    logger,
+  });
+  const contexts = createConnectorContexts({
+    registry,
+    credentials,
+    settings: (platform) => platformSettings(env, platform),
+    fetch: overrides.fetch ?? globalThis.fetch,
+    clock,
+    logger,
+  });
+  const feed = createDeploymentFeed();
+  let nudge: (id: string) => void = () => undefined;
+  const deployments = createDeploymentService({ store, registry, contexts, clock, feed, nudge: (id) => nudge(id) });
+  const invocations = createInvocationService({ registry, contexts, clock, logger, sink: recorder });
+  const tests = createEndpointTestService({
+    store,
+    deployments,
+    invocations,
+    clock,
+    maxPromptChars: config.MODELPORT_MAX_PROMPT_CHARS,
+    ratePerMinute: config.MODELPORT_TEST_RATE_LIMIT,
+  });
+  const metrics = createMetricsService({ store, deployments, registry, clock, flush: () => recorder.flush() });
+  const reconciler = createReconciler({
+    store,
+    registry,
+    contexts,
+    deployments,
+    clock,
+    logger,
+    ownerId,
+    intervalMs: config.MODELPORT_RECONCILE_INTERVAL_MS,
+    leaseTtlMs: config.MODELPORT_LEASE_TTL_MS,
+    observeActiveEveryMs: 15_000,
+    endpointUrlFor: () => `${config.publicUrl}/v1`,
+  });
+  nudge = (id) => reconciler.nudge(id);
+
+  const app = await buildApp({
+    deployments,
+    tests,
+    metrics,
+    platforms: createPlatformService({ registry, contexts }),
+    invocations,
+    feed,
+    ping: () => store.ping(),
+    logger,
+    maxPromptChars: config.MODELPORT_MAX_PROMPT_CHARS,
+    webDir: config.MODELPORT_WEB_DIR,
+    version,
+  });
+
+  if (overrides.startReconciler !== false) reconciler.start();
+
+  let closing: Promise<void> | null = null;
+  return {
+    app,
+    store,
+    reconciler,
+    config,
+    close: () =>
+      (closing ??= (async () => {
+        await app.close();
+        await reconciler.stop();
+        await recorder.close();
+        for (const connector of connectors) await (connector as { dispose?: () => Promise<void> }).dispose?.();
+        await store.close();
+      })()),
+  };
+}
+
+function mergeConnectors(defaults: PlatformConnector[], extra: PlatformConnector[]): PlatformConnector[] {
+  const byId = new Map(defaults.map((connector) => [connector.id, connector]));
+  for (const connector of extra) byId.set(connector.id, connector);
+  return [...byId.values()];
+}

@@ -1,0 +1,314 @@
+import type { Deployment, LastError, ProviderRef } from '../core/deployment.js';
+import { isModelportError, ModelportError, TimeoutError } from '../core/errors/index.js';
+import type { Clock, Logger, Observation, PlatformConnector } from '../platforms/connector.js';
+import type { PlatformRegistry } from '../platforms/registry.js';
+import type { ConnectorContexts } from '../services/connector-contexts.js';
+import type { Actor, DeploymentService } from '../services/deployment-service.js';
+import type { Store } from '../store/store.js';
+import { backoffMs } from './backoff.js';
+
+export interface ReconcilerOptions {
+  store: Store;
+  registry: PlatformRegistry;
+  contexts: ConnectorContexts;
+  deployments: DeploymentService;
+  clock: Clock;
+  logger: Logger;
+  /** Unique per process: the lease owner. */
+  ownerId: string;
+  intervalMs: number;
+  leaseTtlMs: number;
+  /** How often active deployments are observed for health and lost resources. */
+  observeActiveEveryMs: number;
+  /** The URL clients call for a deployment (the gateway), set when it becomes active. */
+  endpointUrlFor: (deployment: Deployment) => string;
+  /** Deployments worked on at once. */
+  concurrency?: number;
+}
+
+const actor: Actor = { name: 'reconciler' };
+
+/**
+ * Drives deployments in a transient status (deploying, updating, stopping) to a stable one, and keeps an
+ * eye on active ones. Connectors report facts; every decision about status is made here and written as a
+ * compare-and-set with an event. Safe to run in several processes: a lease on the row decides who acts.
+ * Safe to crash: all progress is in the store, and connector calls are idempotent.
+ */
+export function createReconciler(options: ReconcilerOptions) {
+  const { store, registry, clock, logger } = options;
+  const concurrency = options.concurrency ?? 4;
+  const inFlight = new Set<string>();
+  /** Retry schedule for failing steps; losing it on a crash only means one earlier retry. */
+  const retries = new Map<string, { attempt: number; notBefore: number }>();
+  /** Config versions whose update this process already sent; a crash means one more idempotent update. */
+  const updatesSent = new Map<string, string>();
+  let lastActiveSweep = 0;
+  let timer: NodeJS.Timeout | null = null;
+  let stopped = true;
+  let ticking: Promise<void> | null = null;
+  const stopController = new AbortController();
+
+  async function tick(): Promise<void> {
+    const due: Deployment[] = await store.deployments.listTransient(200);
+    if (clock.now() - lastActiveSweep >= options.observeActiveEveryMs) {
+      lastActiveSweep = clock.now();
+      due.push(...(await store.deployments.list({ status: 'active', limit: 1000 })));
+    }
+    const ready = due.filter((deployment) => !inFlight.has(deployment.id) && (retries.get(deployment.id)?.notBefore ?? 0) <= clock.now());
+    for (let index = 0; index < ready.length; index += concurrency) {
+      await Promise.all(ready.slice(index, index + concurrency).map((deployment) => reconcileOne(deployment.id)));
+    }
+  }
+
+  async function reconcileOne(id: string): Promise<void> {
+    if (inFlight.has(id)) return;
+    inFlight.add(id);
+    try {
+      if (!(await store.deployments.claimLease(id, options.ownerId, options.leaseTtlMs, clock.now()))) return;
+      const deployment = await store.deployments.get(id);
+      if (!deployment) return;
+      try {
+        await step(deployment);
+        retries.delete(id);
+      } catch (error) {
+        await handleFailure(id, error);
+      }
+    } catch (error) {
+      logger.error('reconcile step crashed', { deploymentId: id, error });
+    } finally {
+      inFlight.delete(id);
+    }
+  }
+
+  function contextFor(deployment: Deployment) {
+    return options.contexts.create(deployment.id, deployment.config, stopController.signal);
+  }
+
+  function elapsedInStatus(deployment: Deployment): number {
+    return clock.now() - Date.parse(deployment.statusSince);
+  }
+
+  async function step(deployment: Deployment): Promise<void> {
+    const connector = registry.get(deployment.platform);
+    switch (deployment.status) {
+      case 'deploying':
+      case 'updating':
+        return converge(deployment, connector);
+      case 'stopping':
+        return stop(deployment, connector);
+      case 'active':
+        return watch(deployment, connector);
+      default:
+        return;
+    }
+  }
+
+  async function converge(initial: Deployment, connector: PlatformConnector): Promise<void> {
+    let deployment = initial;
+    const verb = deployment.status === 'deploying' ? 'deploy' : 'update';
+    if (elapsedInStatus(deployment) > deployment.config.timeouts.deployMs) {
+      await cleanUp(deployment, connector);
+      const error = new TimeoutError(verb, deployment.config.timeouts.deployMs);
+      await options.deployments.write(
+        deployment,
+        { status: 'failed', lastError: lastErrorOf(error), statusMessage: error.message, ...(verb === 'deploy' ? { providerRef: null, endpointUrl: null } : {}) },
+        { reason: `${verb}-timed-out`, details: { timeoutMs: deployment.config.timeouts.deployMs } },
+        actor,
+      );
+      return;
+    }
+
+    const context = contextFor(deployment);
+    let ref = deployment.providerRef;
+    if (!ref) {
+      ref = await connector.apply(deployment.config, context);
+      deployment = await recordRef(deployment, ref, 'resource requested from the platform');
+    } else if (deployment.status === 'updating' && updatesSent.get(deployment.id) !== configKey(deployment)) {
+      ref = await connector.update(ref, deployment.config, context);
+      updatesSent.set(deployment.id, configKey(deployment));
+      deployment = await recordRef(deployment, ref, 'update sent to the platform');
+    }
+
+    const observation = await connector.observe(ref, deployment.config, context);
+    switch (observation.phase) {
+      case 'ready':
+        updatesSent.delete(deployment.id);
+        await options.deployments.write(
+          deployment,
+          {
+            status: 'active',
+            endpointUrl: options.endpointUrlFor(deployment),
+            providerRef: { ...ref, ...(observation.endpointUrl ? { endpointUrl: observation.endpointUrl } : {}) },
+            providerStatus: observation.providerStatus ?? null,
+            statusMessage: null,
+            lastError: null,
+          },
+          { reason: verb === 'deploy' ? 'deployment-ready' : 'update-applied', details: providerDetails(observation) },
+          actor,
+        );
+        return;
+      case 'failed': {
+        await cleanUp(deployment, connector);
+        const message = observation.message ?? `the platform reported ${observation.providerStatus ?? 'a failure'}`;
+        await options.deployments.write(
+          deployment,
+          {
+            status: 'failed',
+            lastError: { code: 'platform_api_error', message, at: new Date(clock.now()).toISOString() },
+            providerStatus: observation.providerStatus ?? null,
+            statusMessage: message,
+            ...(verb === 'deploy' ? { providerRef: null, endpointUrl: null } : {}),
+          },
+          { reason: `${verb}-failed`, details: providerDetails(observation) },
+          actor,
+        );
+        return;
+      }
+      case 'gone':
+      case 'stopped':
+        // The resource is not there (a restarted local runtime, a provider-side delete): create it again.
+        // apply adopts by name, so this never makes a second one.
+        await recordRef(deployment, await connector.apply(deployment.config, context), 'resource missing on the platform; requested again');
+        return;
+      default:
+        await noteProgress(deployment, observation);
+    }
+  }
+
+  async function stop(deployment: Deployment, connector: PlatformConnector): Promise<void> {
+    const ref = deployment.providerRef;
+    if (ref) {
+      const context = contextFor(deployment);
+      await connector.destroy(ref, deployment.config, context);
+      const observation = await connector.observe(ref, deployment.config, context);
+      if (observation.phase !== 'gone' && observation.phase !== 'stopped') {
+        await noteProgress(deployment, observation);
+        return;
+      }
+    }
+    updatesSent.delete(deployment.id);
+    await options.deployments.write(
+      deployment,
+      { status: 'stopped', providerRef: null, endpointUrl: null, statusMessage: null, providerStatus: null },
+      { reason: 'deployment-stopped' },
+      actor,
+    );
+  }
+
+  /** Active deployments: notice a resource that vanished (and re-create it) or a provider-side problem. */
+  async function watch(deployment: Deployment, connector: PlatformConnector): Promise<void> {
+    if (!deployment.providerRef) return;
+    const observation = await connector.observe(deployment.providerRef, deployment.config, contextFor(deployment));
+    if (observation.phase === 'gone') {
+      await options.deployments.write(
+        deployment,
+        { status: 'updating', providerRef: null, statusMessage: 'resource missing on the platform; re-creating' },
+        { reason: 'resource-missing', details: providerDetails(observation) },
+        actor,
+      );
+      return;
+    }
+    await noteProgress(deployment, observation);
+  }
+
+  async function noteProgress(deployment: Deployment, observation: Observation): Promise<void> {
+    const providerStatus = observation.providerStatus ?? null;
+    const statusMessage = observation.message ?? (observation.phase === 'degraded' ? 'degraded' : deployment.statusMessage);
+    if (providerStatus === deployment.providerStatus && statusMessage === deployment.statusMessage) return;
+    await options.deployments.write(deployment, { providerStatus, statusMessage }, null, actor);
+  }
+
+  async function recordRef(deployment: Deployment, ref: ProviderRef, message: string): Promise<Deployment> {
+    return options.deployments.write(deployment, { providerRef: ref, statusMessage: message }, null, actor);
+  }
+
+  /** Best effort: a failed deploy should not leave billable resources behind. */
+  async function cleanUp(deployment: Deployment, connector: PlatformConnector): Promise<void> {
+    if (!deployment.providerRef) return;
+    try {
+      await connector.destroy(deployment.providerRef, deployment.config, contextFor(deployment));
+    } catch (error) {
+      logger.warn('could not clean up after a failed deployment', { deploymentId: deployment.id, error });
+    }
+  }
+
+  async function handleFailure(id: string, error: unknown): Promise<void> {
+    const deployment = await store.deployments.get(id);
+    if (!deployment) return;
+    const failure = isModelportError(error) ? error : new ModelportError('internal_error', 'unexpected error while reconciling', { cause: error });
+    if (failure.code === 'conflict') return; // someone else wrote first: the next tick re-reads
+    if (failure.code === 'internal_error') logger.error('reconcile failed', { deploymentId: id, error });
+    const lastError = lastErrorOf(failure);
+    const canGiveUp = deployment.status === 'deploying' || deployment.status === 'updating';
+    if (failure.retryable || !canGiveUp) {
+      const attempt = (retries.get(id)?.attempt ?? 0) + 1;
+      const retryAfter = typeof failure.details['retryAfterMs'] === 'number' ? failure.details['retryAfterMs'] : 0;
+      retries.set(id, { attempt, notBefore: clock.now() + Math.max(retryAfter, backoffMs(attempt)) });
+      await options.deployments.write(deployment, { lastError, statusMessage: `retrying: ${failure.message}` }, null, actor).catch(() => undefined);
+      return;
+    }
+    retries.delete(id);
+    await cleanUp(deployment, registry.get(deployment.platform));
+    await options.deployments.write(
+      deployment,
+      { status: 'failed', lastError, statusMessage: failure.message, ...(deployment.status === 'deploying' ? { providerRef: null, endpointUrl: null } : {}) },
+      { reason: `${deployment.status === 'deploying' ? 'deploy' : 'update'}-failed`, details: { code: failure.code } },
+      actor,
+    );
+  }
+
+  function lastErrorOf(error: ModelportError): LastError {
+    const message = error.code === 'internal_error' ? 'unexpected error while reconciling; see the server log' : error.message;
+    return { code: error.code, message, at: new Date(clock.now()).toISOString() };
+  }
+
+  function schedule(): void {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      ticking = tick()
+        .catch((error: unknown) => logger.error('reconciler tick failed', { error }))
+        .finally(() => {
+          ticking = null;
+          schedule();
+        });
+    }, options.intervalMs);
+    timer.unref();
+  }
+
+  return {
+    start(): void {
+      if (!stopped) return;
+      stopped = false;
+      schedule();
+    },
+    /** Works on one deployment now instead of at the next tick. */
+    nudge(id: string): void {
+      if (stopped) return;
+      retries.delete(id);
+      setImmediate(() => void reconcileOne(id));
+    },
+    /** One full pass, for tests and the CLI. */
+    tick,
+    reconcileOne,
+    async stop(): Promise<void> {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      stopController.abort(new ModelportError('internal_error', 'shutting down'));
+      await ticking;
+      while (inFlight.size > 0) await clock.sleep(10);
+    },
+  };
+}
+
+export type Reconciler = ReturnType<typeof createReconciler>;
+
+function configKey(deployment: Deployment): string {
+  return JSON.stringify(deployment.config);
+}
+
+function providerDetails(observation: Observation): Record<string, unknown> {
+  return {
+    ...(observation.providerStatus ? { providerStatus: observation.providerStatus } : {}),
+    ...(observation.message ? { message: observation.message } : {}),
+  };
+}

@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import type { Deployment, DeploymentEvent } from '../core/deployment.js';
+import {
+  applyChanges,
+  DeploymentChangesSchema,
+  DeploymentSpecSchema,
+  type DeploymentSpec,
+} from '../core/deployment-spec.js';
+import { assertDeletable, nextStatus, type DeploymentAction, type DeploymentStatus } from '../core/deployment-status.js';
+import {
+  ConflictError,
+  InvalidTransitionError,
+  NotFoundError,
+  PlatformNotConfiguredError,
+  ValidationError,
+} from '../core/errors/index.js';
+import type { Clock } from '../platforms/connector.js';
+import type { PlatformRegistry } from '../platforms/registry.js';
+import type { DeploymentFilter, DeploymentPatch, Store } from '../store/store.js';
+import type { ConnectorContexts } from './connector-contexts.js';
+import type { DeploymentFeed } from './deployment-feed.js';
+import { parseInput } from './parse-input.js';
+
+export interface Actor {
+  /** Who is acting, for the audit trail: `user`, `reconciler`, a token name. */
+  name: string;
+}
+
+export interface DeploymentServiceDeps {
+  store: Store;
+  registry: PlatformRegistry;
+  contexts: ConnectorContexts;
+  clock: Clock;
+  feed: DeploymentFeed;
+  /** Called after a change the reconciler should act on soon. */
+  nudge: (deploymentId: string) => void;
+}
+
+/** The deployment use cases. Routes, the CLI and tests call these; none of them touch the store directly. */
+export function createDeploymentService(deps: DeploymentServiceDeps) {
+  const { store, registry, clock, feed } = deps;
+  const nowIso = () => new Date(clock.now()).toISOString();
+
+  async function load(id: string): Promise<Deployment> {
+    const deployment = await store.deployments.get(id);
+    if (!deployment) throw new NotFoundError('deployment', id);
+    return deployment;
+  }
+
+  function validateForPlatform(spec: DeploymentSpec): void {
+    if (!registry.has(spec.platform)) {
+      throw new ValidationError(`platform '${spec.platform}' is not available in this server`, [
+        { path: 'platform', message: 'not available' },
+      ]);
+    }
+    const issues = registry.get(spec.platform).validate(spec);
+    if (issues.length > 0) {
+      throw new ValidationError(`the ${spec.platform} platform cannot run this deployment: ${issues.map((issue) => `${issue.path ? issue.path + ': ' : ''}${issue.message}`).join('; ')}`, issues);
+    }
+  }
+
+  async function write(
+    deployment: Deployment,
+    patch: DeploymentPatch,
+    event: { reason: string; details?: Record<string, unknown> } | null,
+    actor: Actor,
+  ): Promise<Deployment> {
+    const to = patch.status ?? deployment.status;
+    const written = await store.deployments.write(
+      deployment.id,
+      deployment.version,
+      patch,
+      event ? { from: deployment.status, to, reason: event.reason, details: event.details ?? {}, actor: actor.name } : null,
+      nowIso(),
+    );
+    feed.publish({ type: 'deployment-changed', deployment: written });
+    return written;
+  }
+
+  /** Runs a state-machine action as a compare-and-set; a concurrent writer means re-read and re-check once. */
+  async function transition(
+    id: string,
+    action: DeploymentAction,
+    reason: string,
+    actor: Actor,
+    extra: (deployment: Deployment) => DeploymentPatch = () => ({}),
+  ): Promise<Deployment> {
+    for (let attempt = 0; ; attempt++) {
+      const deployment = await load(id);
+      const status = nextStatus(action, deployment.status);
+      try {
+        return await write(deployment, { ...extra(deployment), status }, { reason }, actor);
+      } catch (error) {
+        if (error instanceof ConflictError && attempt < 2) continue;
+        throw error;
+      }
+    }
+  }
+
+  return {
+    async create(input: unknown, actor: Actor, idempotencyKey: string | null = null): Promise<{ deployment: Deployment; created: boolean }> {
+      const spec = parseInput(DeploymentSpecSchema, input, 'deployment');
+      validateForPlatform(spec);
+      if (idempotencyKey) {
+        const existing = await store.deployments.getByIdempotencyKey(idempotencyKey);
+        if (existing) return { deployment: sameRequest(existing, spec, idempotencyKey), created: false };
+      }
+      try {
+        const deployment = await store.deployments.create(
+          { id: randomUUID(), name: spec.name, platform: spec.platform, config: spec, idempotencyKey, now: nowIso() },
+          actor.name,
+        );
+        feed.publish({ type: 'deployment-changed', deployment });
+        return { deployment, created: true };
+      } catch (error) {
+        // Two requests with one key racing: the loser answers with the winner's deployment.
+        if (idempotencyKey && error instanceof ConflictError) {
+          const existing = await store.deployments.getByIdempotencyKey(idempotencyKey);
+          if (existing) return { deployment: sameRequest(existing, spec, idempotencyKey), created: false };
+        }
+        throw error;
+      }
+    },
+
+    get: load,
+
+    async getByNameOrId(reference: string): Promise<Deployment> {
+      const deployment = (await store.deployments.get(reference)) ?? (await store.deployments.getByName(reference));
+      if (!deployment) throw new NotFoundError('deployment', reference);
+      return deployment;
+    },
+
+    list: (filter: DeploymentFilter = {}) => store.deployments.list(filter),
+
+    countByStatus: () => store.deployments.countByStatus(),
+
+    events: async (id: string, limit = 100): Promise<DeploymentEvent[]> => {
+      await load(id);
+      return store.events.list(id, limit);
+    },
+
+    async deploy(id: string, actor: Actor): Promise<Deployment> {
+      const deployment = await load(id);
+      nextStatus('deploy', deployment.status);
+      const missing = deps.contexts.missingCredentials(deployment.platform);
+      if (missing.length > 0) throw new PlatformNotConfiguredError(deployment.platform, missing);
+      validateForPlatform(deployment.config);
+      const deploying = await transition(id, 'deploy', deployment.status === 'pending' ? 'deploy-requested' : 'redeploy-requested', actor, () => ({
+        lastError: null,
+        statusMessage: 'waiting for the platform',
+      }));
+      deps.nudge(id);
+      return deploying;
+    },
+
+    async stop(id: string, actor: Actor): Promise<Deployment> {
+      const stopping = await transition(id, 'stop', 'stop-requested', actor, () => ({ statusMessage: 'stopping' }));
+      deps.nudge(id);
+      return stopping;
+    },
+
+    async update(id: string, input: unknown, actor: Actor): Promise<Deployment> {
+      const changes = parseInput(DeploymentChangesSchema, input, 'changes');
+      for (let attempt = 0; ; attempt++) {
+        const deployment = await load(id);
+        const config = applyChanges(deployment.config, changes);
+        validateForPlatform(config);
+        const changed = Object.keys(changes);
+        try {
+          if (deployment.status === 'active') {
+            const updating = await write(
+              deployment,
+              { status: nextStatus('update', deployment.status), config },
+              { reason: 'update-requested', details: { changed } },
+              actor,
+            );
+            deps.nudge(id);
+            return updating;
+          }
+          if (isSettled(deployment.status)) {
+            return await write(deployment, { config }, { reason: 'configuration-changed', details: { changed } }, actor);
+          }
+          throw new InvalidTransitionError('update', deployment.status, ['pending', 'active', 'stopped', 'failed']);
+        } catch (error) {
+          if (error instanceof ConflictError && attempt < 2) continue;
+          throw error;
+        }
+      }
+    },
+
+    async delete(id: string, _actor: Actor): Promise<void> {
+      const deployment = await load(id);
+      assertDeletable(deployment.status);
+      await store.deployments.delete(id, deployment.version);
+      feed.publish({ type: 'deployment-deleted', id });
+    },
+
+    /** For the reconciler: the same compare-and-set writes, with events. */
+    write,
+  };
+}
+
+export type DeploymentService = ReturnType<typeof createDeploymentService>;
+
+function isSettled(status: DeploymentStatus): boolean {
+  return status === 'pending' || status === 'stopped' || status === 'failed';
+}
+
+/** An Idempotency-Key reused with a different body is a client bug, not a replay. */
+function sameRequest(existing: Deployment, spec: DeploymentSpec, key: string): Deployment {
+  if (existing.name !== spec.name || existing.platform !== spec.platform || existing.config.baseModel !== spec.baseModel) {
+    throw new ConflictError(`Idempotency-Key '${key}' was already used for a different deployment (${existing.name})`, {
+      details: { field: 'Idempotency-Key' },
+    });
+  }
+  return existing;
+}
+
