@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import type { Store } from '../store.js';
+import { initialSchemaMigration } from './0001-initial-schema.js';
+
+/**
+ * Every migration, in code (no directory scanning, so bundling and `tsx` behave the same). Keys sort
+ * in run order; add new ones at the end with the next number and never rename or edit a released one.
+ */
+export function createMigrationProvider(dialect: Store['dialect']): MigrationProvider {
+  const migrations: Record<string, Migration> = {
+    '0001-initial-schema': initialSchemaMigration(dialect),
+  };
+  return { getMigrations: async () => migrations };
+}

@@ -1,0 +1,93 @@
+import { mkdirSync, realpathSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely } from 'kysely';
+import { KyselyStore } from './kysely-store.js';
+import { migrateToLatest } from './migrations/migrate-to-latest.js';
+import type { Database } from './schema.js';
+import { TransactionalSqliteDialect } from './sqlite-dialect.js';
+import { runQueuedWrite } from './sqlite-write-queue.js';
+import type { ConstraintViolation, StoreDialect } from './store-dialect.js';
+import type { Store } from './store.js';
+
+export interface SqliteStoreOptions {
+  /** How long a write waits for another process's write lock before failing with SQLITE_BUSY. */
+  busyTimeoutMs?: number;
+}
+
+const inMemory = ':memory:';
+
+/**
+ * Opens (creating it and its directory if needed) a SQLite database file as a Store: WAL journal,
+ * busy_timeout, foreign keys on. `:memory:` gives a private in-memory database (tests).
+ * Call `migrate()` before use.
+ */
+export function createSqliteStore(path: string, options: SqliteStoreOptions = {}): Store {
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
+  if (path !== inMemory) mkdirSync(dirname(path), { recursive: true });
+  // `timeout` is better-sqlite3's busy_timeout.
+  const database = new BetterSqlite3(path, { timeout: busyTimeoutMs });
+  try {
+    if (path !== inMemory) database.pragma('journal_mode = WAL');
+    // WAL + NORMAL stays consistent after a crash; only the last commits may be lost on power failure.
+    database.pragma('synchronous = NORMAL');
+    database.pragma('foreign_keys = ON');
+  } catch (error) {
+    database.close();
+    throw error;
+  }
+  const file = path === inMemory ? null : realpathSync(path);
+  const db = new Kysely<Database>({ dialect: new TransactionalSqliteDialect({ database }) });
+  return new KyselyStore(db, sqliteDialect(file));
+}
+
+function sqliteDialect(file: string | null): StoreDialect {
+  const serializeWrite = <T>(write: () => Promise<T>): Promise<T> => (file === null ? write() : runQueuedWrite(file, write));
+  return {
+    name: 'sqlite',
+    maxParameters: 32_000,
+    classifyConstraintError,
+    serializeWrite,
+    migrate: (db) => serializeWrite(() => migrateRetryingWhenBusy(db)),
+  };
+}
+
+/**
+ * Another process migrating the same file holds the write lock (its migration transaction is
+ * IMMEDIATE, see sqlite-dialect.ts); this one waits busy_timeout, then tries again, and then finds
+ * the work done.
+ */
+async function migrateRetryingWhenBusy(db: Kysely<Database>): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await migrateToLatest(db, 'sqlite');
+      return;
+    } catch (error) {
+      if (attempt >= 5 || !isBusy(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
+  }
+}
+
+function sqliteCode(error: unknown): string | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const code: unknown = Reflect.get(error, 'code');
+  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : null;
+}
+
+function isBusy(error: unknown): boolean {
+  for (let current: unknown = error; current instanceof Error; current = current.cause) {
+    if (sqliteCode(current)?.startsWith('SQLITE_BUSY')) return true;
+  }
+  return false;
+}
+
+function classifyConstraintError(error: unknown): ConstraintViolation | null {
+  const code = sqliteCode(error);
+  if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return { kind: 'foreign-key' };
+  if (code !== 'SQLITE_CONSTRAINT_UNIQUE' && code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') return null;
+  // "UNIQUE constraint failed: deployments.name" (several columns are comma-separated).
+  const message = error instanceof Error ? error.message : '';
+  const column = /constraint failed: [^.\s]+\.([^,\s]+)/.exec(message)?.[1] ?? null;
+  return { kind: 'unique', column };
+}

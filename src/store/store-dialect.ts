@@ -1,0 +1,25 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+import type { Store } from './store.js';
+
+/** A constraint violation, as far as the store needs to tell them apart. */
+export type ConstraintViolation = { kind: 'unique'; column: string | null } | { kind: 'foreign-key' };
+
+/**
+ * What differs between SQLite and PostgreSQL once Kysely has compiled the SQL. `KyselyStore` holds all
+ * the queries; a dialect only supplies these few hooks.
+ */
+export interface StoreDialect {
+  readonly name: Store['dialect'];
+  /** Bound parameters one statement may carry; batch inserts are chunked under it. */
+  readonly maxParameters: number;
+  /** Recognises the driver's constraint errors; null for anything else. */
+  classifyConstraintError(error: unknown): ConstraintViolation | null;
+  /**
+   * Runs a write (statement or transaction) so that it cannot interleave with another writer on the
+   * same database that would block this process (SQLite); PostgreSQL just runs it.
+   */
+  serializeWrite<T>(write: () => Promise<T>): Promise<T>;
+  /** Brings the schema up to date under the dialect's cross-process lock. */
+  migrate(db: Kysely<Database>): Promise<void>;
+}
