@@ -48,10 +48,11 @@ const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 /** The composition root: the one place that wires modelport together. */
 export async function createModelport(config: Config, env: Record<string, string | undefined>, overrides: ModelportOverrides = {}): Promise<Modelport> {
   const clock = overrides.clock ?? systemClock;
+  const local = createLocalConnector({ dataDir: config.dataDir, memoryBudgetBytes: config.MODELPORT_LOCAL_MEMORY_BUDGET_MB * 1024 * 1024 });
   const connectors = mergeConnectors(
     [
-      createLocalConnector({ dataDir: config.dataDir, memoryBudgetBytes: config.MODELPORT_LOCAL_MEMORY_BUDGET_MB * 1024 * 1024 }),
-      createOpenAICompatibleConnector({ allowPrivateUrls: config.MODELPORT_ALLOW_PRIVATE_URLS }),
+      local,
+      createOpenAICompatibleConnector({ allowPrivate: config.MODELPORT_ALLOW_PRIVATE_URLS }),
     ],
     overrides.connectors ?? [],
   );
@@ -142,7 +143,7 @@ export async function createModelport(config: Config, env: Record<string, string
         await app.close();
         await reconciler.stop();
         await recorder.close();
-        for (const connector of connectors) await (connector as { dispose?: () => Promise<void> }).dispose?.();
+        await local.dispose();
         await store.close();
       })()),
   };

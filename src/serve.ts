@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from './config/config.js';
 import { isModelportError } from './core/errors/index.js';
 import { createModelport } from './main.js';
+import { disposeSharedLlama } from './platforms/local/llama-runtime.js';
 
 /** `modelport serve`: start the server, stop gracefully on SIGTERM/SIGINT. */
 export async function serve(env: Record<string, string | undefined> = process.env): Promise<void> {
@@ -21,7 +22,10 @@ export async function serve(env: Record<string, string | undefined> = process.en
     process.stderr.write(`${signal}: finishing in-flight requests, flushing metrics…\n`);
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
-    modelport.close().then(
+    modelport
+      .close()
+      .then(() => disposeSharedLlama())
+      .then(
       () => process.exit(0),
       () => process.exit(1),
     );

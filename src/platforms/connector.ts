@@ -97,6 +97,12 @@ export interface PlatformConnector {
   validate(spec: DeploymentSpec): ValidationIssue[];
 
   /**
+   * Checks that need I/O and must fail before anything is stored or started (a model file that does
+   * not exist, an adapter that does not fit its base). Optional. Throws ValidationError; changes nothing.
+   */
+  preflight?(spec: DeploymentSpec, context: ConnectorContext): Promise<void>;
+
+  /**
    * Creates (or adopts) the provider resource for a deployment. Idempotent: the provider-side name is
    * derived from `context.deploymentId`, and an existing resource with that name is adopted, never
    * duplicated. Returns once the provider accepted the request, not once it is ready.

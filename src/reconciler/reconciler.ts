@@ -181,7 +181,10 @@ export function createReconciler(options: ReconcilerOptions) {
       const context = contextFor(deployment);
       await connector.destroy(ref, deployment.config, context);
       const observation = await connector.observe(ref, deployment.config, context);
-      if (observation.phase !== 'gone' && observation.phase !== 'stopped') {
+      // Only a resource still on its way down is waited for. Anything else after an accepted destroy
+      // is done from our side: attach-only platforms (a self-hosted server, Together serverless) keep
+      // answering because there was nothing of ours to remove.
+      if (observation.phase === 'provisioning') {
         await noteProgress(deployment, observation);
         return;
       }

@@ -47,6 +47,15 @@ export function createDeploymentService(deps: DeploymentServiceDeps) {
     return deployment;
   }
 
+  /** The platform's own checks: pure ones, then those that read files or the like. Throws ValidationError. */
+  async function checkForPlatform(spec: DeploymentSpec, deploymentId: string): Promise<void> {
+    validateForPlatform(spec);
+    const connector = registry.get(spec.platform);
+    if (!connector.preflight) return;
+    const context = deps.contexts.create(deploymentId, spec, AbortSignal.timeout(30_000));
+    await connector.preflight(spec, context);
+  }
+
   function validateForPlatform(spec: DeploymentSpec): void {
     if (!registry.has(spec.platform)) {
       throw new ValidationError(`platform '${spec.platform}' is not available in this server`, [
@@ -100,14 +109,15 @@ export function createDeploymentService(deps: DeploymentServiceDeps) {
   return {
     async create(input: unknown, actor: Actor, idempotencyKey: string | null = null): Promise<{ deployment: Deployment; created: boolean }> {
       const spec = parseInput(DeploymentSpecSchema, input, 'deployment');
-      validateForPlatform(spec);
+      const id = randomUUID();
+      await checkForPlatform(spec, id);
       if (idempotencyKey) {
         const existing = await store.deployments.getByIdempotencyKey(idempotencyKey);
         if (existing) return { deployment: sameRequest(existing, spec, idempotencyKey), created: false };
       }
       try {
         const deployment = await store.deployments.create(
-          { id: randomUUID(), name: spec.name, platform: spec.platform, config: spec, idempotencyKey, now: nowIso() },
+          { id, name: spec.name, platform: spec.platform, config: spec, idempotencyKey, now: nowIso() },
           actor.name,
         );
         feed.publish({ type: 'deployment-changed', deployment });
@@ -144,7 +154,7 @@ export function createDeploymentService(deps: DeploymentServiceDeps) {
       nextStatus('deploy', deployment.status);
       const missing = deps.contexts.missingCredentials(deployment.platform);
       if (missing.length > 0) throw new PlatformNotConfiguredError(deployment.platform, missing);
-      validateForPlatform(deployment.config);
+      await checkForPlatform(deployment.config, deployment.id);
       const deploying = await transition(id, 'deploy', deployment.status === 'pending' ? 'deploy-requested' : 'redeploy-requested', actor, () => ({
         lastError: null,
         statusMessage: 'waiting for the platform',
@@ -164,7 +174,7 @@ export function createDeploymentService(deps: DeploymentServiceDeps) {
       for (let attempt = 0; ; attempt++) {
         const deployment = await load(id);
         const config = applyChanges(deployment.config, changes);
-        validateForPlatform(config);
+        await checkForPlatform(config, deployment.id);
         const changed = Object.keys(changes);
         try {
           if (deployment.status === 'active') {
