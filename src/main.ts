@@ -9,10 +9,16 @@ import { createMetricsRecorder } from './metrics/metrics-recorder.js';
 import type { Clock, PlatformConnector } from './platforms/connector.js';
 import { createLocalConnector } from './platforms/local/local-connector.js';
 import { createOpenAICompatibleConnector } from './platforms/openai-compatible/openai-compatible-connector.js';
+import { createModalConnector } from './platforms/modal/modal-connector.js';
+import { createPredibaseConnector } from './platforms/predibase/predibase-connector.js';
 import { createPlatformRegistry } from './platforms/registry.js';
+import { createReplicateConnector } from './platforms/replicate/replicate-connector.js';
+import { createTogetherConnector } from './platforms/together/together-connector.js';
 import { createReconciler } from './reconciler/reconciler.js';
 import { createConnectorContexts } from './services/connector-contexts.js';
-import { createEnvCredentialSource, optionalCredentials } from './services/credentials.js';
+import { createCredentialService } from './services/credential-service.js';
+import { createCredentialSource, optionalCredentials } from './services/credentials.js';
+import { createSecretBox } from './services/secret-box.js';
 import { createDeploymentFeed } from './services/deployment-feed.js';
 import { createDeploymentService } from './services/deployment-service.js';
 import { createEndpointTestService } from './services/endpoint-test-service.js';
@@ -53,12 +59,16 @@ export async function createModelport(config: Config, env: Record<string, string
     [
       local,
       createOpenAICompatibleConnector({ allowPrivate: config.MODELPORT_ALLOW_PRIVATE_URLS }),
+      createPredibaseConnector(),
+      createTogetherConnector(),
+      createReplicateConnector(),
+      createModalConnector(),
     ],
     overrides.connectors ?? [],
   );
   const registry = createPlatformRegistry(connectors);
-  const credentialNames = connectors.flatMap((connector) => [...connector.info.requiredCredentials, ...(optionalCredentials[connector.id] ?? [])]);
-  const credentials = createEnvCredentialSource(env, credentialNames);
+  let storedCredentials: () => Record<string, string> = () => ({});
+  const credentials = createCredentialSource(env, () => storedCredentials());
   const logger = createLogger({
     level: config.MODELPORT_LOG_LEVEL,
     secrets: () => credentials.secretValues(),
@@ -67,6 +77,22 @@ export async function createModelport(config: Config, env: Record<string, string
 
   const store = await createStore(config.databaseUrl);
   await store.migrate();
+  const credentialService = createCredentialService({
+    store,
+    box: config.MODELPORT_SECRET_KEY ? createSecretBox(config.MODELPORT_SECRET_KEY) : null,
+    clock,
+    logger,
+    environment: () => credentials.environmentNames(),
+    usedBy: (name) =>
+      connectors
+        .filter((connector) => connector.info.requiredCredentials.includes(name) || (optionalCredentials[connector.id] ?? []).includes(name))
+        .map((connector) => connector.id),
+  });
+  await credentialService.refresh();
+  storedCredentials = () => credentialService.values();
+  // Other replicas' credential changes arrive with this refresh.
+  const credentialRefresh = setInterval(() => void credentialService.refresh().catch((error: unknown) => logger.warn('credential refresh failed', { error })), 30_000);
+  credentialRefresh.unref();
 
   const ownerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const recorder = createMetricsRecorder({
@@ -83,7 +109,8 @@ export async function createModelport(config: Config, env: Record<string, string
   const contexts = createConnectorContexts({
     registry,
     credentials,
-    settings: (platform) => platformSettings(env, platform),
+    // Every platform learns the data dir (Modal keeps its generated app files there); env settings win.
+    settings: (platform) => ({ dataDir: config.dataDir, ...platformSettings(env, platform) }),
     fetch: overrides.fetch ?? globalThis.fetch,
     clock,
     logger,
@@ -121,6 +148,7 @@ export async function createModelport(config: Config, env: Record<string, string
     tests,
     metrics,
     platforms: createPlatformService({ registry, contexts }),
+    credentials: credentialService,
     invocations,
     feed,
     ping: () => store.ping(),
@@ -140,6 +168,7 @@ export async function createModelport(config: Config, env: Record<string, string
     config,
     close: () =>
       (closing ??= (async () => {
+        clearInterval(credentialRefresh);
         await app.close();
         await reconciler.stop();
         await recorder.close();

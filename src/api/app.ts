@@ -6,6 +6,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler } fro
 import { existsSync } from 'node:fs';
 import { gatewayRoutes } from '../gateway/gateway-routes.js';
 import type { Logger } from '../platforms/connector.js';
+import type { CredentialService } from '../services/credential-service.js';
 import type { DeploymentFeed } from '../services/deployment-feed.js';
 import type { DeploymentService } from '../services/deployment-service.js';
 import type { EndpointTestService } from '../services/endpoint-test-service.js';
@@ -13,6 +14,7 @@ import type { InvocationService } from '../services/invocation-service.js';
 import type { createMetricsService } from '../services/metrics-service.js';
 import type { PlatformService } from '../services/platform-service.js';
 import { createErrorHandler } from './problem.js';
+import { credentialRoutes } from './routes/credential-routes.js';
 import { deploymentRoutes } from './routes/deployment-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { liveRoutes } from './routes/live-routes.js';
@@ -23,6 +25,7 @@ export interface ApiServices {
   tests: EndpointTestService;
   metrics: ReturnType<typeof createMetricsService>;
   platforms: PlatformService;
+  credentials: CredentialService;
   invocations: InvocationService;
   feed: DeploymentFeed;
   ping: () => Promise<void>;
@@ -69,6 +72,7 @@ export async function buildApp(services: ApiServices): Promise<FastifyInstance> 
         { name: 'testing' },
         { name: 'metrics' },
         { name: 'platforms' },
+        { name: 'credentials', description: 'Write-only provider credentials, encrypted at rest' },
         { name: 'gateway', description: 'OpenAI-compatible: model = deployment name, or name:adapter' },
         { name: 'health' },
       ],
@@ -81,6 +85,7 @@ export async function buildApp(services: ApiServices): Promise<FastifyInstance> 
 
   await app.register(healthRoutes(services));
   await app.register(platformRoutes(services));
+  await app.register(credentialRoutes(services));
   await app.register(deploymentRoutes(services));
   await app.register(liveRoutes(services));
   await app.register(gatewayRoutes({ deployments: services.deployments, invocations: services.invocations }));

@@ -177,6 +177,9 @@ export function createReconciler(options: ReconcilerOptions) {
 
   async function stop(deployment: Deployment, connector: PlatformConnector): Promise<void> {
     const ref = deployment.providerRef;
+    // A resource the platform keeps while switched off (Replicate refuses deletes for a while) keeps its
+    // reference, so deleting the deployment later can remove it.
+    let keptRef: ProviderRef | null = null;
     if (ref) {
       const context = contextFor(deployment);
       await connector.destroy(ref, deployment.config, context);
@@ -188,11 +191,12 @@ export function createReconciler(options: ReconcilerOptions) {
         await noteProgress(deployment, observation);
         return;
       }
+      if (observation.phase === 'stopped') keptRef = ref;
     }
     updatesSent.delete(deployment.id);
     await options.deployments.write(
       deployment,
-      { status: 'stopped', providerRef: null, endpointUrl: null, statusMessage: null, providerStatus: null },
+      { status: 'stopped', providerRef: keptRef, endpointUrl: null, statusMessage: null, providerStatus: null },
       { reason: 'deployment-stopped' },
       actor,
     );

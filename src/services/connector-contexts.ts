@@ -2,7 +2,7 @@ import type { DeploymentSpec } from '../core/deployment-spec.js';
 import type { PlatformId } from '../core/platform-id.js';
 import type { Clock, ConnectorContext, Logger } from '../platforms/connector.js';
 import type { PlatformRegistry } from '../platforms/registry.js';
-import { optionalCredentials, type CredentialSource } from './credentials.js';
+import { isUserNamedCredential, optionalCredentials, type CredentialSource } from './credentials.js';
 
 /** Builds the ConnectorContext every connector call gets: the one place credentials and settings meet. */
 export interface ConnectorContexts {
@@ -19,13 +19,14 @@ export function createConnectorContexts(deps: {
   clock: Clock;
   logger: Logger;
 }): ConnectorContexts {
+  const platformCredentials = new Set(deps.registry.list().flatMap((connector) => connector.info.requiredCredentials));
   const credentialNames = (spec: DeploymentSpec): string[] => {
     const connector = deps.registry.get(spec.platform);
     const named = spec.platformOptions['apiKeyEnv'];
     return [
       ...connector.info.requiredCredentials,
       ...(optionalCredentials[spec.platform] ?? []),
-      ...(typeof named === 'string' ? [named] : []),
+      ...(typeof named === 'string' && isUserNamedCredential(named, platformCredentials) ? [named] : []),
     ];
   };
   return {

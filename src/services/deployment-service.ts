@@ -18,6 +18,7 @@ import type { Clock } from '../platforms/connector.js';
 import type { PlatformRegistry } from '../platforms/registry.js';
 import type { DeploymentFilter, DeploymentPatch, Store } from '../store/store.js';
 import type { ConnectorContexts } from './connector-contexts.js';
+import { isUserNamedCredential } from './credentials.js';
 import type { DeploymentFeed } from './deployment-feed.js';
 import { parseInput } from './parse-input.js';
 
@@ -40,6 +41,7 @@ export interface DeploymentServiceDeps {
 export function createDeploymentService(deps: DeploymentServiceDeps) {
   const { store, registry, clock, feed } = deps;
   const nowIso = () => new Date(clock.now()).toISOString();
+  const platformCredentials = new Set(registry.list().flatMap((connector) => connector.info.requiredCredentials));
 
   async function load(id: string): Promise<Deployment> {
     const deployment = await store.deployments.get(id);
@@ -57,6 +59,12 @@ export function createDeploymentService(deps: DeploymentServiceDeps) {
   }
 
   function validateForPlatform(spec: DeploymentSpec): void {
+    const named = spec.platformOptions['apiKeyEnv'];
+    if (typeof named === 'string' && !isUserNamedCredential(named, platformCredentials)) {
+      throw new ValidationError(`apiKeyEnv '${named}' cannot be used: name a credential of your own ending in _API_KEY, _KEY or _TOKEN (not modelport's or another platform's)`, [
+        { path: 'platformOptions.apiKeyEnv', message: 'not a usable credential name' },
+      ]);
+    }
     if (!registry.has(spec.platform)) {
       throw new ValidationError(`platform '${spec.platform}' is not available in this server`, [
         { path: 'platform', message: 'not available' },
@@ -201,6 +209,12 @@ export function createDeploymentService(deps: DeploymentServiceDeps) {
     async delete(id: string, _actor: Actor): Promise<void> {
       const deployment = await load(id);
       assertDeletable(deployment.status);
+      if (deployment.providerRef) {
+        // Switched off but still held by the platform: remove it now. Failing here keeps the row, so
+        // nothing is left behind that modelport no longer knows about.
+        const connector = registry.get(deployment.platform);
+        await connector.destroy(deployment.providerRef, deployment.config, deps.contexts.create(id, deployment.config, AbortSignal.timeout(60_000)));
+      }
       await store.deployments.delete(id, deployment.version);
       feed.publish({ type: 'deployment-deleted', id });
     },

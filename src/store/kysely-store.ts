@@ -102,6 +102,28 @@ export class KyselyStore implements Store {
     deleteBefore: (before) => this.deleteRollupsBefore(before),
   };
 
+  readonly credentials: Store['credentials'] = {
+    list: async () =>
+      (await this.db.selectFrom('credentials').selectAll().orderBy('name').execute()).map((row) => ({
+        name: row.name,
+        ciphertext: row.ciphertext,
+        updatedAt: row.updated_at,
+      })),
+    put: (name, ciphertext, now) =>
+      this.hooks.serializeWrite(async () => {
+        await this.db
+          .insertInto('credentials')
+          .values({ name, ciphertext, updated_at: now })
+          .onConflict((conflict) => conflict.column('name').doUpdateSet({ ciphertext, updated_at: now }))
+          .execute();
+      }),
+    delete: (name) =>
+      this.hooks.serializeWrite(async () => {
+        const result = await this.db.deleteFrom('credentials').where('name', '=', name).executeTakeFirst();
+        return Number(result.numDeletedRows) > 0;
+      }),
+  };
+
   // deployments
 
   private async createDeployment(input: NewDeployment, actor: string): Promise<Deployment> {

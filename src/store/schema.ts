@@ -17,6 +17,12 @@ export interface Database {
   endpoint_tests: EndpointTestsTable;
   requests: RequestsTable;
   rollups: RollupsTable;
+  credentials: CredentialsTable;
+  gateway_routes: GatewayRoutesTable;
+  gateway_route_events: GatewayRouteEventsTable;
+  gateway_budgets: GatewayBudgetsTable;
+  gateway_budget_periods: GatewayBudgetPeriodsTable;
+  gateway_budget_leases: GatewayBudgetLeasesTable;
 }
 
 /** A bigint column: `pg` returns it as a string, SQLite as a number. Written as a number. */
@@ -118,4 +124,80 @@ export interface RollupsTable {
   latency_sum_ms: number;
   latency_sketch: Bytes;
   ttft_sketch: Bytes;
+}
+
+/** Encrypted provider credentials (AES-256-GCM, sealed by the service layer). */
+export interface CredentialsTable {
+  name: string;
+  ciphertext: string;
+  updated_at: string;
+}
+
+/** A gateway route: a public model name spread over deployments (migration 0003). */
+export interface GatewayRoutesTable {
+  id: string;
+  /** The `model` clients send; unique. */
+  name: string;
+  /** The route's spec as JSON (targets, fallbacks, stickiness, canary); the gateway owns its schema. */
+  spec: string;
+  /** Compare-and-set counter, as on deployments. */
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Why a route changed: who edited it, and every canary decision with its numbers. */
+export interface GatewayRouteEventsTable {
+  id: string;
+  route_id: string;
+  /** The route version this event's write produced; orders events like deployment_events. */
+  route_version: number;
+  at: string;
+  /** `route-created`, `route-updated`, `canary-started`, `canary-promoted`, `canary-rolled-back`. */
+  kind: string;
+  reason: string;
+  /** JSON object. */
+  details: string;
+  actor: string;
+}
+
+/** A spend limit on a deployment or route per day or month (UTC). */
+export interface GatewayBudgetsTable {
+  id: string;
+  /** `deployment` or `route`. */
+  scope: string;
+  /** Deployment or route name. */
+  target: string;
+  /** `day` or `month`. */
+  period: string;
+  limit_usd: number;
+  /** `reject`, `scale-to-zero` or `stop`. */
+  action: string;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/**
+ * Spend of one budget in one period. `leased_usd` is allowance handed out to processes and not yet
+ * turned into spend or returned; spent + leased never exceeds the limit (see gateway-budget-store.ts).
+ */
+export interface GatewayBudgetPeriodsTable {
+  budget_id: string;
+  /** `2025-03-01` (day) or `2025-03` (month), UTC. */
+  period_start: string;
+  spent_usd: number;
+  leased_usd: number;
+  /** When the limit was first hit in this period (its action runs once); ISO 8601. */
+  tripped_at: string | null;
+}
+
+/** Allowance one process holds; an expired lease (crashed holder) is reclaimed as spent. */
+export interface GatewayBudgetLeasesTable {
+  budget_id: string;
+  period_start: string;
+  holder: string;
+  amount_usd: number;
+  /** Epoch ms. */
+  expires_at: Int8;
 }

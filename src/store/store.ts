@@ -147,4 +147,20 @@ export interface Store {
     list(deploymentId: string, from: number, to: number): Promise<RollupRow[]>;
     deleteBefore(before: number): Promise<number>;
   };
+
+  credentials: {
+    /** Every stored credential, sealed. */
+    list(): Promise<StoredCredential[]>;
+    /** Inserts or replaces. */
+    put(name: string, ciphertext: string, now: string): Promise<void>;
+    /** True when there was one to delete. */
+    delete(name: string): Promise<boolean>;
+  };
+}
+
+export interface StoredCredential {
+  name: string;
+  /** Sealed value: never the plain secret. */
+  ciphertext: string;
+  updatedAt: string;
 }

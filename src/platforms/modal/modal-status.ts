@@ -10,7 +10,8 @@ import type { ModalAppListEntry } from './modal-api.js';
  * refines `deployed` into `ready`, `provisioning` or `degraded`.
  */
 
-const appPhases: Record<string, ObservedPhase> = {
+// A Map, not an object: a provider word like `constructor` must not find Object.prototype.
+const appPhases = new Map<string, ObservedPhase>(Object.entries({
   deployed: 'ready',
   initializing: 'provisioning',
   // `modal serve` / `modal run` under our name: alive but not a deployment we made; wait it out.
@@ -22,7 +23,7 @@ const appPhases: Record<string, ObservedPhase> = {
   stopped: 'gone',
   // Modal disabled the app or the workspace (billing); nothing we can do from here.
   disabled: 'failed',
-};
+}));
 
 /** `initializing...` → `initializing`: the CLI decorates transient states with dots. */
 export function normaliseAppState(state: string): string {
@@ -31,7 +32,7 @@ export function normaliseAppState(state: string): string {
 
 /** Phase of an app state word. */
 export function appStatePhase(state: string): ObservedPhase {
-  return appPhases[normaliseAppState(state)] ?? 'provisioning';
+  return appPhases.get(normaliseAppState(state)) ?? 'provisioning';
 }
 
 /** Whether the app still exists as far as deploying is concerned (anything but stopped). */

@@ -6,7 +6,8 @@ import type { Observation, ObservedPhase } from '../connector.js';
  * Unknown values never crash and never claim readiness: they map to `provisioning` and are shown raw.
  */
 
-const endpointPhases: Record<string, ObservedPhase> = {
+// A Map, not an object: a provider word like `constructor` must not find Object.prototype.
+const endpointPhases = new Map<string, ObservedPhase>(Object.entries({
   PENDING: 'provisioning',
   STARTING: 'provisioning',
   STARTED: 'ready',
@@ -14,14 +15,15 @@ const endpointPhases: Record<string, ObservedPhase> = {
   STOPPING: 'stopped',
   STOPPED: 'stopped',
   ERROR: 'failed',
-};
+}));
 
 /** Maps a dedicated endpoint's `state`. */
 export function endpointPhase(state: string): ObservedPhase {
-  return endpointPhases[state.trim().toUpperCase()] ?? 'provisioning';
+  return endpointPhases.get(state.trim().toUpperCase()) ?? 'provisioning';
 }
 
-const jobPhases: Record<string, ObservedPhase> = {
+// A Map, not an object: a provider word like `constructor` must not find Object.prototype.
+const jobPhases = new Map<string, ObservedPhase>(Object.entries({
   queued: 'provisioning',
   running: 'provisioning',
   // Mentioned by the docs' troubleshooting page, absent from the spec's enum.
@@ -29,11 +31,11 @@ const jobPhases: Record<string, ObservedPhase> = {
   complete: 'ready',
   completed: 'ready',
   failed: 'failed',
-};
+}));
 
 /** Maps an adapter upload job's `status` (`Queued | Running | Complete | Failed`). */
 export function jobPhase(status: string): ObservedPhase {
-  return jobPhases[status.trim().toLowerCase()] ?? 'provisioning';
+  return jobPhases.get(status.trim().toLowerCase()) ?? 'provisioning';
 }
 
 const phaseRank: Record<ObservedPhase, number> = {

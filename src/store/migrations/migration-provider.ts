@@ -1,6 +1,8 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import type { Store } from '../store.js';
 import { initialSchemaMigration } from './0001-initial-schema.js';
+import { credentialsMigration } from './0002-credentials.js';
+import { gatewayMigration } from './0003-gateway.js';
 
 /**
  * Every migration, in code (no directory scanning, so bundling and `tsx` behave the same). Keys sort
@@ -9,6 +11,8 @@ import { initialSchemaMigration } from './0001-initial-schema.js';
 export function createMigrationProvider(dialect: Store['dialect']): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '0001-initial-schema': initialSchemaMigration(dialect),
+    '0002-credentials': credentialsMigration(),
+    '0003-gateway': gatewayMigration(),
   };
   return { getMigrations: async () => migrations };
 }

@@ -1,0 +1,260 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RequestRecord } from '../core/invocation.js';
+import { createMetricsRecorder, type MetricsRecorder } from './metrics-recorder.js';
+import {
+  LATENCY_HISTOGRAM_BOUNDS_MS,
+  MetricsReportSchema,
+  MetricsWindowSchema,
+  queryMetrics,
+  windowRange,
+  type MetricsReport,
+} from './metrics-query.js';
+import { createInMemoryMetricsStore, type InMemoryMetricsStore } from './testing/in-memory-metrics-store.js';
+import { manualClock, requestRecord } from './testing/request-records.js';
+import { exactQuantile, logNormalSampler, seededRandom } from './testing/synthetic-latencies.js';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** "Now" in these tests: 12:00:30 UTC, so the current minute is 12:00. */
+const NOW = Date.UTC(2025, 0, 15, 12, 0, 30);
+const CURRENT_MINUTE = NOW - 30_000;
+
+const recorders: MetricsRecorder[] = [];
+
+afterEach(async () => {
+  await Promise.allSettled(recorders.splice(0).map((recorder) => recorder.close()));
+});
+
+function recorderFor(store: InMemoryMetricsStore, writerId: string): MetricsRecorder {
+  const recorder = createMetricsRecorder({ store, writerId, clock: manualClock(NOW), flushIntervalMs: 3_600_000 });
+  recorders.push(recorder);
+  return recorder;
+}
+
+async function recordAndFlush(store: InMemoryMetricsStore, records: RequestRecord[], writerId = 'proc-a'): Promise<void> {
+  const recorder = recorderFor(store, writerId);
+  for (const record of records) recorder.record(record);
+  await recorder.flush();
+}
+
+function collectNumbers(value: unknown, into: number[] = []): number[] {
+  if (typeof value === 'number') into.push(value);
+  else if (Array.isArray(value)) for (const item of value) collectNumbers(item, into);
+  else if (value !== null && typeof value === 'object') for (const item of Object.values(value)) collectNumbers(item, into);
+  return into;
+}
+
+function seriesTotal(report: MetricsReport, field: 'requests' | 'errors' | 'inputTokens' | 'outputTokens'): number {
+  return report.series.reduce((sum, point) => sum + point[field], 0);
+}
+
+describe('windowRange', () => {
+  it.each([
+    ['1h', HOUR, MINUTE, 60],
+    ['24h', DAY, 15 * MINUTE, 96],
+    ['7d', 7 * DAY, 2 * HOUR, 84],
+    ['30d', 30 * DAY, 12 * HOUR, 60],
+  ] as const)('%s spans its duration in %d ms buckets ending with the current minute', (window, duration, bucketMs, count) => {
+    const range = windowRange(window, NOW);
+    expect(range).toEqual({ from: CURRENT_MINUTE + MINUTE - duration, to: CURRENT_MINUTE + MINUTE, bucketMs, bucketCount: count });
+  });
+
+  it('is minute-aligned for any now', () => {
+    const range = windowRange('24h', NOW + 12_345);
+    expect(range.from % MINUTE).toBe(0);
+    expect(range.to % MINUTE).toBe(0);
+  });
+
+  it('has a schema that accepts exactly the four windows', () => {
+    expect(MetricsWindowSchema.options).toEqual(['1h', '24h', '7d', '30d']);
+    expect(MetricsWindowSchema.safeParse('2h').success).toBe(false);
+  });
+});
+
+describe('queryMetrics', () => {
+  it('reports nulls, never NaN or invented zeros, when there is no data', async () => {
+    const report = await queryMetrics(createInMemoryMetricsStore(), { deploymentId: 'dep-1', window: '1h', now: NOW });
+    expect(() => MetricsReportSchema.parse(report)).not.toThrow();
+    expect(collectNumbers(report).every(Number.isFinite)).toBe(true);
+    expect(report).toMatchObject({
+      window: '1h',
+      from: new Date(CURRENT_MINUTE + MINUTE - HOUR).toISOString(),
+      to: new Date(CURRENT_MINUTE + MINUTE).toISOString(),
+      requests: { total: 0, successful: 0, failed: 0, successRate: null },
+      latencyMs: { avg: null, p50: null, p95: null, p99: null },
+      ttftMs: { p50: null, p95: null, p99: null },
+      tokens: { input: 0, output: 0, total: 0 },
+      cost: { totalUsd: 0, perRequestUsd: null, unpricedRequests: 0 },
+    });
+    expect(report.series).toHaveLength(60);
+    expect(report.series[0]).toEqual({
+      at: report.from,
+      requests: 0,
+      errors: 0,
+      latencyP50Ms: null,
+      latencyP95Ms: null,
+      ttftP50Ms: null,
+      inputTokens: 0,
+      outputTokens: 0,
+      costUsd: 0,
+    });
+    expect(report.latencyHistogram.map((bucket) => bucket.leMs)).toEqual([...LATENCY_HISTOGRAM_BOUNDS_MS, null]);
+    expect(report.latencyHistogram.every((bucket) => bucket.count === 0)).toBe(true);
+  });
+
+  it('sums counters, tokens and cost and computes rates and averages', async () => {
+    const store = createInMemoryMetricsStore();
+    await recordAndFlush(store, [
+      requestRecord({ startedAt: NOW - 10 * MINUTE, latencyMs: 90, ttftMs: 20, inputTokens: 10, outputTokens: 5, costUsd: 0.002 }),
+      requestRecord({ startedAt: NOW - 5 * MINUTE, latencyMs: 300, ttftMs: 40, inputTokens: 20, outputTokens: 15, costUsd: 0.004 }),
+      requestRecord({ startedAt: NOW - MINUTE, latencyMs: 700, ttftMs: null, success: false, errorCode: 'timeout', inputTokens: 3, outputTokens: 0, costUsd: 0 }),
+      requestRecord({ startedAt: NOW - 20_000, latencyMs: 9_000, ttftMs: null, success: false, errorCode: 'x', inputTokens: 0, outputTokens: 0, costUsd: 0 }),
+    ]);
+    const report = await queryMetrics(store, { deploymentId: 'dep-1', window: '1h', now: NOW });
+    expect(report.requests).toEqual({ total: 4, successful: 2, failed: 2, successRate: 0.5 });
+    expect(report.latencyMs.avg).toBe(2_522.5);
+    // DDSketch quantiles are the value at rank ⌊q·(n−1)⌋: with 4 values, p50 is the 2nd and p99 the 3rd.
+    expect(Math.abs((report.latencyMs.p50 ?? 0) - 300)).toBeLessThan(3);
+    expect(Math.abs((report.latencyMs.p99 ?? 0) - 700)).toBeLessThan(7);
+    expect(Math.abs((report.ttftMs.p50 ?? 0) - 20)).toBeLessThan(0.2);
+    expect(report.tokens).toEqual({ input: 33, output: 20, total: 53 });
+    expect(report.cost.totalUsd).toBeCloseTo(0.006, 12);
+    expect(report.cost.perRequestUsd).toBeCloseTo(0.0015, 12);
+    expect(report.cost.unpricedRequests).toBe(0);
+    // Values away from the bounds (a sketch-derived histogram is only fuzzy within 1% of a bound).
+    const histogram = Object.fromEntries(report.latencyHistogram.filter((bucket) => bucket.count > 0).map((bucket) => [bucket.leMs, bucket.count]));
+    expect(histogram).toEqual({ 100: 1, 500: 1, 1000: 1, 10000: 1 });
+    expect(report.latencyHistogram.reduce((sum, bucket) => sum + bucket.count, 0)).toBe(4);
+  });
+
+  it('only reads the requested deployment and window', async () => {
+    const store = createInMemoryMetricsStore();
+    await recordAndFlush(store, [
+      requestRecord({ startedAt: NOW - 2 * HOUR }),
+      requestRecord({ deploymentId: 'dep-2', startedAt: NOW - MINUTE }),
+      requestRecord({ startedAt: NOW - MINUTE }),
+    ]);
+    const report = await queryMetrics(store, { deploymentId: 'dep-1', window: '1h', now: NOW });
+    expect(report.requests.total).toBe(1);
+    const day = await queryMetrics(store, { deploymentId: 'dep-1', window: '24h', now: NOW });
+    expect(day.requests.total).toBe(2);
+  });
+
+  it('never turns unpriced requests into $0', async () => {
+    const store = createInMemoryMetricsStore();
+    await recordAndFlush(store, [
+      requestRecord({ startedAt: NOW - 50 * MINUTE, costUsd: null }),
+      requestRecord({ startedAt: NOW - 50 * MINUTE, costUsd: null }),
+    ]);
+    const unpriced = await queryMetrics(store, { deploymentId: 'dep-1', window: '1h', now: NOW });
+    expect(unpriced.cost).toEqual({ totalUsd: null, perRequestUsd: null, unpricedRequests: 2 });
+    const bucket = unpriced.series.find((point) => point.requests > 0);
+    expect(bucket?.costUsd).toBeNull();
+    expect(unpriced.series.filter((point) => point.requests === 0).every((point) => point.costUsd === 0)).toBe(true);
+
+    await recordAndFlush(store, [requestRecord({ startedAt: NOW - 10 * MINUTE, costUsd: 0.03 })], 'proc-b');
+    const mixed = await queryMetrics(store, { deploymentId: 'dep-1', window: '1h', now: NOW });
+    expect(mixed.cost.totalUsd).toBeCloseTo(0.03, 12);
+    // Averaged over priced requests only: the unpriced ones are unknown, not free.
+    expect(mixed.cost.perRequestUsd).toBeCloseTo(0.03, 12);
+    expect(mixed.cost.unpricedRequests).toBe(2);
+  });
+
+  it('counts a free request as $0 and priced', async () => {
+    const store = createInMemoryMetricsStore();
+    await recordAndFlush(store, [requestRecord({ startedAt: NOW - MINUTE, costUsd: 0 })]);
+    const report = await queryMetrics(store, { deploymentId: 'dep-1', window: '1h', now: NOW });
+    expect(report.cost).toEqual({ totalUsd: 0, perRequestUsd: 0, unpricedRequests: 0 });
+  });
+
+  it('merges rows of several writers for the same minute', async () => {
+    const store = createInMemoryMetricsStore();
+    const sample = logNormalSampler(seededRandom(7), 350, 0.8);
+    const latenciesA = Array.from({ length: 3_000 }, sample);
+    const latenciesB = Array.from({ length: 2_000 }, () => sample() * 3);
+    const minuteStart = CURRENT_MINUTE - 3 * MINUTE;
+    // Every request finishes inside the same minute, whichever process served it.
+    const toRecords = (latencies: number[], errorEvery: number): RequestRecord[] =>
+      latencies.map((latencyMs, index) =>
+        requestRecord({ startedAt: minuteStart + 1_000 - latencyMs, latencyMs, ttftMs: latencyMs / 4, success: index % errorEvery !== 0, costUsd: 0.001 }),
+      );
+    const recordsA = toRecords(latenciesA, 10);
+    const recordsB = toRecords(latenciesB, 4);
+    await recordAndFlush(store, recordsA, 'proc-a');
+    await recordAndFlush(store, recordsB, 'proc-b');
+    expect(new Set([...store.rollupRows.values()].map((row) => row.minute))).toEqual(new Set([minuteStart]));
+    expect(store.rollupRows.size).toBe(2);
+
+    const report = await queryMetrics(store, { deploymentId: 'dep-1', window: '1h', now: NOW });
+    const all = [...recordsA, ...recordsB];
+    expect(report.requests.total).toBe(5_000);
+    expect(report.requests.failed).toBe(all.filter((record) => !record.success).length);
+    expect(report.cost.totalUsd).toBeCloseTo(5, 9);
+
+    const sorted = all.map((record) => record.latencyMs).sort((a, b) => a - b);
+    for (const [q, actual] of [[0.5, report.latencyMs.p50], [0.95, report.latencyMs.p95], [0.99, report.latencyMs.p99]] as const) {
+      const exact = exactQuantile(sorted, q);
+      expect(Math.abs((actual ?? Number.NaN) - exact)).toBeLessThanOrEqual(exact * 0.01 + 0.01);
+    }
+    const sortedTtft = all.map((record) => record.ttftMs ?? 0).sort((a, b) => a - b);
+    const exactTtft = exactQuantile(sortedTtft, 0.95);
+    expect(Math.abs((report.ttftMs.p95 ?? Number.NaN) - exactTtft)).toBeLessThanOrEqual(exactTtft * 0.01 + 0.01);
+    const point = report.series.find((entry) => entry.requests > 0);
+    expect(point?.requests).toBe(5_000);
+    expect(point?.latencyP50Ms).toBe(report.latencyMs.p50);
+  });
+
+  it.each([
+    ['1h', MINUTE, 60],
+    ['24h', 15 * MINUTE, 96],
+    ['7d', 2 * HOUR, 84],
+    ['30d', 12 * HOUR, 60],
+  ] as const)('merges minute rows into %s series buckets of the right width', async (window, bucketMs, count) => {
+    const store = createInMemoryMetricsStore();
+    const { from, to } = windowRange(window, NOW);
+    const minutes = [from, from + bucketMs - MINUTE, from + bucketMs, to - MINUTE, to - bucketMs - MINUTE];
+    await recordAndFlush(
+      store,
+      minutes.map((minute, index) => requestRecord({ startedAt: minute, latencyMs: 100 * (index + 1), inputTokens: index })),
+    );
+    const report = await queryMetrics(store, { deploymentId: 'dep-1', window, now: NOW });
+    expect(report.series).toHaveLength(count);
+    expect(report.series.map((point) => Date.parse(point.at))).toEqual(Array.from({ length: count }, (_, index) => from + index * bucketMs));
+    const counts = report.series.map((point) => point.requests);
+    expect(counts[0]).toBe(2);
+    expect(counts[1]).toBe(1);
+    expect(counts[count - 2]).toBe(1);
+    expect(counts[count - 1]).toBe(1);
+    expect(seriesTotal(report, 'requests')).toBe(report.requests.total);
+    expect(seriesTotal(report, 'inputTokens')).toBe(report.tokens.input);
+    expect(report.series[0]?.latencyP50Ms).toBeCloseTo(100, -1);
+  });
+
+  it('includes the local recorder’s unflushed requests without counting flushed ones twice', async () => {
+    const store = createInMemoryMetricsStore();
+    const recorder = recorderFor(store, 'proc-a');
+    recorder.record(requestRecord({ startedAt: NOW - 10_000, latencyMs: 100 }));
+
+    const withoutRecorder = await queryMetrics(store, { deploymentId: 'dep-1', window: '1h', now: NOW });
+    expect(withoutRecorder.requests.total).toBe(0);
+    const live = await queryMetrics(store, { deploymentId: 'dep-1', window: '1h', now: NOW, recorder });
+    expect(live.requests.total).toBe(1);
+
+    await recorder.flush();
+    recorder.record(requestRecord({ startedAt: NOW - 9_000, latencyMs: 300 }));
+    recorder.record(requestRecord({ startedAt: NOW - 20 * MINUTE, latencyMs: 300 }));
+    const afterFlush = await queryMetrics(store, { deploymentId: 'dep-1', window: '1h', now: NOW, recorder });
+    expect(afterFlush.requests.total).toBe(3);
+    expect(afterFlush.latencyMs.avg).toBeCloseTo(700 / 3, 2);
+    expect(store.calls['rollups.upsertMany']).toBe(1);
+  });
+
+  it('produces a report the public schema accepts', async () => {
+    const store = createInMemoryMetricsStore();
+    await recordAndFlush(store, [requestRecord({ startedAt: NOW - MINUTE })]);
+    const report = await queryMetrics(store, { deploymentId: 'dep-1', window: '7d', now: NOW });
+    expect(MetricsReportSchema.strict().parse(report)).toEqual(report);
+    expect(collectNumbers(report).every(Number.isFinite)).toBe(true);
+  });
+});

@@ -1,0 +1,161 @@
+import type { Kysely } from 'kysely';
+import { createGatewayBudgetStore } from './gateway-budget-store.js';
+import { createGatewayRouteStore } from './gateway-route-store.js';
+import type { Database } from './schema.js';
+import type { StoreDialect } from './store-dialect.js';
+
+/**
+ * Persistence of the gateway: routes (with their events), budgets and budget spend. Kept beside the
+ * main Store rather than inside it so the gateway owns its tables; both dialects share one
+ * implementation, like the main store. Only the gateway's background work and admin API call it:
+ * the request path reads caches, never this store.
+ */
+export interface GatewayStore {
+  routes: GatewayRouteStore;
+  budgets: GatewayBudgetStore;
+  /** Closes the connection when the store opened its own (see `openGatewayStore`); otherwise a no-op. */
+  close(): Promise<void>;
+}
+
+export interface GatewayRouteRecord {
+  id: string;
+  name: string;
+  /** The route spec as stored JSON; the gateway validates it with its own schema. */
+  spec: unknown;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewRouteEvent {
+  kind: string;
+  reason: string;
+  details?: Record<string, unknown>;
+  actor: string;
+}
+
+export interface GatewayRouteEvent {
+  id: string;
+  routeId: string;
+  routeVersion: number;
+  at: string;
+  kind: string;
+  reason: string;
+  details: Record<string, unknown>;
+  actor: string;
+}
+
+export interface GatewayRouteStore {
+  /** Throws ConflictError (details.field `name`) when the name is taken. Writes `event` as version 1. */
+  create(input: { id: string; name: string; spec: unknown; now: string }, event: NewRouteEvent): Promise<GatewayRouteRecord>;
+  get(id: string): Promise<GatewayRouteRecord | null>;
+  getByName(name: string): Promise<GatewayRouteRecord | null>;
+  /** Every route, by name. Routes are few (they are written by people). */
+  list(): Promise<GatewayRouteRecord[]>;
+  /**
+   * Compare-and-set: replaces the spec if the row is still at `expectedVersion`, with `event` in the same
+   * transaction. Throws ConflictError when the version moved, NotFoundError when the route is gone.
+   */
+  write(id: string, expectedVersion: number, spec: unknown, event: NewRouteEvent | null, now: string): Promise<GatewayRouteRecord>;
+  /** Removes the route and its events. Throws NotFoundError when it is gone. */
+  delete(id: string): Promise<void>;
+  /** Newest first. */
+  events(routeId: string, limit: number): Promise<GatewayRouteEvent[]>;
+}
+
+export type BudgetScope = 'deployment' | 'route';
+export type BudgetPeriod = 'day' | 'month';
+export type BudgetAction = 'reject' | 'scale-to-zero' | 'stop';
+
+export interface GatewayBudgetRecord {
+  id: string;
+  scope: BudgetScope;
+  /** Deployment or route name. */
+  target: string;
+  period: BudgetPeriod;
+  limitUsd: number;
+  action: BudgetAction;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface BudgetPeriodRecord {
+  budgetId: string;
+  /** `2025-03-01` (day) or `2025-03` (month), UTC. */
+  periodStart: string;
+  spentUsd: number;
+  /** Allowance held by processes, not yet spent or returned. */
+  leasedUsd: number;
+  trippedAt: string | null;
+}
+
+export interface BudgetLeaseRequest {
+  budgetId: string;
+  periodStart: string;
+  /** The process asking. */
+  holder: string;
+  /** How much allowance it would like. */
+  wantUsd: number;
+  /** The least that is useful: nothing is granted when less than this is left. */
+  needUsd: number;
+  /** Epoch ms. */
+  now: number;
+  ttlMs: number;
+}
+
+export interface BudgetSettlement {
+  budgetId: string;
+  periodStart: string;
+  holder: string;
+  /** Actual spend to move from the holder's lease into `spent`. */
+  spentUsd: number;
+  /** Unused allowance to give back. */
+  releaseUsd: number;
+  now: number;
+  ttlMs: number;
+}
+
+export interface GatewayBudgetStore {
+  /** Throws ConflictError when (scope, target, period) already has a budget. */
+  create(input: Omit<GatewayBudgetRecord, 'version' | 'createdAt' | 'updatedAt'> & { now: string }): Promise<GatewayBudgetRecord>;
+  get(id: string): Promise<GatewayBudgetRecord | null>;
+  list(): Promise<GatewayBudgetRecord[]>;
+  /** Compare-and-set on version, like routes. */
+  update(id: string, expectedVersion: number, changes: { limitUsd?: number; action?: BudgetAction }, now: string): Promise<GatewayBudgetRecord>;
+  /** Removes the budget with its spend and leases. Throws NotFoundError when it is gone. */
+  delete(id: string): Promise<void>;
+  /** Spend rows for these period starts (every budget). */
+  periods(periodStarts: readonly string[]): Promise<BudgetPeriodRecord[]>;
+  /**
+   * Grants the holder up to `wantUsd` of allowance, never letting spent + leased exceed the limit
+   * (a conditional UPDATE, so concurrent processes cannot both take the last dollar). Returns what was
+   * granted (0 when less than `needUsd` is left) and what is left for others afterwards.
+   */
+  lease(request: BudgetLeaseRequest): Promise<{ grantedUsd: number; remainingUsd: number }>;
+  /**
+   * Moves spend out of the holder's lease into `spent`, returns unused allowance and renews the lease.
+   * `leaseFound: false` when the lease had expired and been reclaimed (its whole amount was then
+   * counted as spent, which already covers this spend).
+   */
+  settle(settlement: BudgetSettlement): Promise<{ leaseFound: boolean }>;
+  /**
+   * Leases whose holder stopped renewing them (crashed) are counted as spent in full: the holder may
+   * have spent any part of them, so this is the side that never overspends. Returns how many.
+   */
+  reclaimExpired(now: number): Promise<number>;
+  /** Marks the period tripped; true for the one caller that did it (its action runs once). */
+  markTripped(budgetId: string, periodStart: string, now: string): Promise<boolean>;
+}
+
+/** The dialect hooks the gateway store needs (a subset of the main store's). */
+export type GatewayStoreDialect = Pick<StoreDialect, 'name' | 'classifyConstraintError' | 'serializeWrite'>;
+
+/** The gateway store over an open Kysely database whose schema includes migration 0003. */
+export function createGatewayStore(db: Kysely<Database>, dialect: GatewayStoreDialect, close: () => Promise<void> = async () => undefined): GatewayStore {
+  return {
+    routes: createGatewayRouteStore(db, dialect),
+    budgets: createGatewayBudgetStore(db, dialect),
+    close,
+  };
+}

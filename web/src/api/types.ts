@@ -1,0 +1,21 @@
+import type { components, paths } from './schema';
+
+/** Names for the generated OpenAPI types (`npm run generate-api --workspace web`); nothing here is written by hand. */
+type Schemas = components['schemas'];
+
+export type Deployment = Schemas['Deployment'];
+export type DeploymentStatus = Deployment['status'];
+export type PlatformId = Deployment['platform'];
+export type DeploymentConfig = Deployment['config'];
+export type DeploymentEvent = Schemas['DeploymentEvent'];
+export type Platform = Schemas['Platform'];
+export type Problem = Schemas['Problem'];
+export type EndpointTestResult = Schemas['EndpointTestResult'];
+export type EndpointTestRecord = Schemas['EndpointTest'];
+export type Metrics = Schemas['Metrics'];
+
+export type CreateDeploymentBody = paths['/api/deployments']['post']['requestBody']['content']['application/json'];
+export type UpdateDeploymentBody = NonNullable<paths['/api/deployments/{id}']['patch']['requestBody']>['content']['application/json'];
+export type EndpointTestBody = paths['/api/deployments/{id}/test']['post']['requestBody']['content']['application/json'];
+export type MetricsWindow = NonNullable<NonNullable<paths['/api/deployments/{id}/metrics']['get']['parameters']['query']>['window']>;
+export type DeploymentListQuery = NonNullable<paths['/api/deployments']['get']['parameters']['query']>;

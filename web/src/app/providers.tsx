@@ -1,0 +1,18 @@
+import { MantineProvider } from '@mantine/core';
+import { Notifications } from '@mantine/notifications';
+import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
+import { LiveUpdatesProvider } from '../features/deployments/live/live-updates-provider';
+import { theme } from './theme';
+
+/** Theme, notifications, server cache and the live feed: everything a view may rely on. */
+export function AppProviders({ children, queryClient }: { children: ReactNode; queryClient: QueryClient }) {
+  return (
+    <MantineProvider theme={theme} defaultColorScheme="auto">
+      <Notifications position="top-right" limit={4} />
+      <QueryClientProvider client={queryClient}>
+        <LiveUpdatesProvider>{children}</LiveUpdatesProvider>
+      </QueryClientProvider>
+    </MantineProvider>
+  );
+}
