@@ -16,6 +16,7 @@ import { createReplicateConnector } from './platforms/replicate/replicate-connec
 import { createTogetherConnector } from './platforms/together/together-connector.js';
 import { createReconciler } from './reconciler/reconciler.js';
 import { createConnectorContexts } from './services/connector-contexts.js';
+import { createTokenService } from './services/auth/token-service.js';
 import { createCredentialService } from './services/credential-service.js';
 import { createCredentialSource, optionalCredentials } from './services/credentials.js';
 import { createSecretBox } from './services/secret-box.js';
@@ -42,6 +43,8 @@ export interface ModelportOverrides {
 
 export interface Modelport {
   app: FastifyInstance;
+  /** Whether requests must carry an API token (one exists). */
+  requiresTokens(): boolean;
   store: Store;
   reconciler: ReturnType<typeof createReconciler>;
   config: Config;
@@ -115,6 +118,13 @@ export async function createModelport(config: Config, env: Record<string, string
     clock,
     logger,
   });
+  const tokens = createTokenService({ store, clock, logger, bootstrapAdminToken: config.MODELPORT_ADMIN_TOKEN });
+  await tokens.refresh();
+  // Revocations by other replicas arrive with this refresh; `last used` is written in batches.
+  const tokenRefresh = setInterval(() => {
+    void tokens.flushUses().then(() => tokens.refresh()).catch((error: unknown) => logger.warn('token refresh failed', { error }));
+  }, 10_000);
+  tokenRefresh.unref();
   const feed = createDeploymentFeed();
   let nudge: (id: string) => void = () => undefined;
   const deployments = createDeploymentService({ store, registry, contexts, clock, feed, nudge: (id) => nudge(id) });
@@ -149,6 +159,7 @@ export async function createModelport(config: Config, env: Record<string, string
     metrics,
     platforms: createPlatformService({ registry, contexts }),
     credentials: credentialService,
+    tokens,
     invocations,
     feed,
     ping: () => store.ping(),
@@ -163,15 +174,18 @@ export async function createModelport(config: Config, env: Record<string, string
   let closing: Promise<void> | null = null;
   return {
     app,
+    requiresTokens: () => tokens.isEnforced(),
     store,
     reconciler,
     config,
     close: () =>
       (closing ??= (async () => {
         clearInterval(credentialRefresh);
+        clearInterval(tokenRefresh);
         await app.close();
         await reconciler.stop();
         await recorder.close();
+        await tokens.flushUses();
         await local.dispose();
         await store.close();
       })()),

@@ -12,6 +12,14 @@ export async function serve(env: Record<string, string | undefined> = process.en
     MODELPORT_WEB_DIR: env['MODELPORT_WEB_DIR'] ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist'),
   });
   const modelport = await createModelport(config, env);
+  if (!isLoopback(config.HOST) && !modelport.requiresTokens()) {
+    await modelport.close();
+    throw new Error(
+      `refusing to listen on ${config.HOST} without API tokens: anyone on the network could deploy and spend. ` +
+        'Create an admin token first (start on 127.0.0.1, then `modelport token create --name admin --role admin`), ' +
+        'or set MODELPORT_ADMIN_TOKEN to a long random secret.',
+    );
+  }
   await modelport.app.listen({ port: config.PORT, host: config.HOST });
   process.stderr.write(`modelport listening on ${config.publicUrl} (database: ${modelport.store.dialect}, data: ${config.dataDir})\n`);
 
@@ -36,7 +44,11 @@ export async function serve(env: Record<string, string | undefined> = process.en
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   serve().catch((error: unknown) => {
-    process.stderr.write(`modelport: ${isModelportError(error) ? error.message : String(error)}\n`);
+    process.stderr.write(`modelport: ${isModelportError(error) || error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   });
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

@@ -6,6 +6,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler } fro
 import { existsSync } from 'node:fs';
 import { gatewayRoutes } from '../gateway/gateway-routes.js';
 import type { Logger } from '../platforms/connector.js';
+import type { TokenService } from '../services/auth/token-service.js';
 import type { CredentialService } from '../services/credential-service.js';
 import type { DeploymentFeed } from '../services/deployment-feed.js';
 import type { DeploymentService } from '../services/deployment-service.js';
@@ -13,12 +14,14 @@ import type { EndpointTestService } from '../services/endpoint-test-service.js';
 import type { InvocationService } from '../services/invocation-service.js';
 import type { createMetricsService } from '../services/metrics-service.js';
 import type { PlatformService } from '../services/platform-service.js';
+import { registerAuth } from './auth.js';
 import { createErrorHandler } from './problem.js';
 import { credentialRoutes } from './routes/credential-routes.js';
 import { deploymentRoutes } from './routes/deployment-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { liveRoutes } from './routes/live-routes.js';
 import { platformRoutes } from './routes/platform-routes.js';
+import { tokenRoutes } from './routes/token-routes.js';
 
 export interface ApiServices {
   deployments: DeploymentService;
@@ -26,6 +29,7 @@ export interface ApiServices {
   metrics: ReturnType<typeof createMetricsService>;
   platforms: PlatformService;
   credentials: CredentialService;
+  tokens: TokenService;
   invocations: InvocationService;
   feed: DeploymentFeed;
   ping: () => Promise<void>;
@@ -67,12 +71,15 @@ export async function buildApp(services: ApiServices): Promise<FastifyInstance> 
         version: services.version,
         description: 'Deploy, test, meter and pay for fine-tuned LLMs and LoRA adapters on any platform.',
       },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token (modelport token create)' } } },
+      security: [{ bearer: [] }],
       tags: [
         { name: 'deployments' },
         { name: 'testing' },
         { name: 'metrics' },
         { name: 'platforms' },
         { name: 'credentials', description: 'Write-only provider credentials, encrypted at rest' },
+        { name: 'tokens', description: 'API tokens with roles: admin, deployer, viewer' },
         { name: 'gateway', description: 'OpenAI-compatible: model = deployment name, or name:adapter' },
         { name: 'health' },
       ],
@@ -81,11 +88,13 @@ export async function buildApp(services: ApiServices): Promise<FastifyInstance> 
     transformObject: jsonSchemaTransformObject,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  registerAuth(app, services.tokens);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes(services));
   await app.register(platformRoutes(services));
   await app.register(credentialRoutes(services));
+  await app.register(tokenRoutes(services));
   await app.register(deploymentRoutes(services));
   await app.register(liveRoutes(services));
   await app.register(gatewayRoutes({ deployments: services.deployments, invocations: services.invocations }));

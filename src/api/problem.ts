@@ -18,6 +18,8 @@ export interface Problem {
 const statusByCode: Record<ErrorCode, number> = {
   validation_failed: 400,
   invalid_json: 400,
+  unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
   invalid_transition: 409,
@@ -35,6 +37,8 @@ const statusByCode: Record<ErrorCode, number> = {
 const titles: Record<ErrorCode, string> = {
   validation_failed: 'Invalid request',
   invalid_json: 'Body is not valid JSON',
+  unauthorized: 'Authentication required',
+  forbidden: 'Not allowed for this token',
   not_found: 'Not found',
   conflict: 'Conflict',
   invalid_transition: 'Not allowed in the current status',

@@ -40,6 +40,8 @@ export const ConfigSchema = z.object({
   MODELPORT_ALLOW_PRIVATE_URLS: flag.default(true),
   /** Key for credentials stored through the API (AES-256-GCM): 32 bytes, base64 or hex. */
   MODELPORT_SECRET_KEY: z.string().min(1).optional(),
+  /** A bootstrap admin token (16+ characters), for a first start beyond loopback before any token exists. */
+  MODELPORT_ADMIN_TOKEN: z.string().min(16, 'use at least 16 random characters').optional(),
   /** Serve the web UI from this folder (the production build). */
   MODELPORT_WEB_DIR: z.string().min(1).optional(),
 });

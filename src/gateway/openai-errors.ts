@@ -23,6 +23,10 @@ function openAIStatus(code: ModelportError['code']): [number, string] {
       return [400, 'invalid_request_error'];
     case 'not_found':
       return [404, 'invalid_request_error'];
+    case 'unauthorized':
+      return [401, 'authentication_error'];
+    case 'forbidden':
+      return [403, 'permission_error'];
     case 'invalid_transition':
     case 'conflict':
       return [409, 'invalid_request_error'];

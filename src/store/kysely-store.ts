@@ -21,6 +21,7 @@ import {
 import type { Database, DeploymentsTable } from './schema.js';
 import type { StoreDialect } from './store-dialect.js';
 import type {
+  ApiTokenRecord,
   DeploymentFilter,
   DeploymentPatch,
   EndpointTestRecord,
@@ -121,6 +122,52 @@ export class KyselyStore implements Store {
       this.hooks.serializeWrite(async () => {
         const result = await this.db.deleteFrom('credentials').where('name', '=', name).executeTakeFirst();
         return Number(result.numDeletedRows) > 0;
+      }),
+  };
+
+  readonly apiTokens: Store['apiTokens'] = {
+    insert: (token) =>
+      this.hooks.serializeWrite(async () => {
+        await this.db
+          .insertInto('api_tokens')
+          .values({
+            id: token.id,
+            name: token.name,
+            role: token.role,
+            secret_hash: token.secretHash,
+            prefix: token.prefix,
+            created_at: token.createdAt,
+            last_used_at: token.lastUsedAt,
+            revoked_at: token.revokedAt,
+          })
+          .execute();
+      }),
+    list: async () =>
+      (await this.db.selectFrom('api_tokens').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').execute()).map((row) => ({
+        id: row.id,
+        name: row.name,
+        role: row.role as ApiTokenRecord['role'],
+        secretHash: row.secret_hash,
+        prefix: row.prefix,
+        createdAt: row.created_at,
+        lastUsedAt: row.last_used_at,
+        revokedAt: row.revoked_at,
+      })),
+    revoke: (id, now) =>
+      this.hooks.serializeWrite(async () => {
+        const result = await this.db.updateTable('api_tokens').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+        return Number(result.numUpdatedRows) > 0;
+      }),
+    touch: (uses) =>
+      this.hooks.serializeWrite(async () => {
+        for (const use of uses) {
+          await this.db
+            .updateTable('api_tokens')
+            .set({ last_used_at: use.at })
+            .where('id', '=', use.id)
+            .where((where) => where.or([where('last_used_at', 'is', null), where('last_used_at', '<', use.at)]))
+            .execute();
+        }
       }),
   };
 

@@ -18,6 +18,7 @@ export interface Database {
   requests: RequestsTable;
   rollups: RollupsTable;
   credentials: CredentialsTable;
+  api_tokens: ApiTokensTable;
   gateway_routes: GatewayRoutesTable;
   gateway_route_events: GatewayRouteEventsTable;
   gateway_budgets: GatewayBudgetsTable;
@@ -200,4 +201,17 @@ export interface GatewayBudgetLeasesTable {
   amount_usd: number;
   /** Epoch ms. */
   expires_at: Int8;
+}
+
+/** API tokens (hash of the secret only). */
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  role: string;
+  secret_hash: string;
+  /** First characters of the secret, to tell tokens apart in listings. */
+  prefix: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
 }

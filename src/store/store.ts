@@ -156,6 +156,27 @@ export interface Store {
     /** True when there was one to delete. */
     delete(name: string): Promise<boolean>;
   };
+
+  apiTokens: {
+    insert(token: ApiTokenRecord): Promise<void>;
+    /** Every token, revoked ones included, newest first. */
+    list(): Promise<ApiTokenRecord[]>;
+    /** True when a live token was revoked. */
+    revoke(id: string, now: string): Promise<boolean>;
+    /** Records use; only ever moves last_used_at forward. */
+    touch(uses: { id: string; at: string }[]): Promise<void>;
+  };
+}
+
+export interface ApiTokenRecord {
+  id: string;
+  name: string;
+  role: 'admin' | 'deployer' | 'viewer';
+  secretHash: string;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
 }
 
 export interface StoredCredential {

@@ -6,6 +6,7 @@ import { isModelportError } from '../../core/errors/index.js';
 import { PlatformIdSchema } from '../../core/platform-id.js';
 import { MetricsWindowSchema } from '../../metrics/metrics-query.js';
 import { createEndpointTestSchema } from '../../services/endpoint-test-service.js';
+import { actorOf } from '../auth.js';
 import { toDeploymentView } from '../deployment-view.js';
 import { problemOf } from '../problem.js';
 import {
@@ -28,7 +29,6 @@ const errors = { 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 422
 export function deploymentRoutes(services: ApiServices): FastifyPluginAsync {
   return async (fastify) => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
-    const user = { name: 'user' };
     const resolve = async (reference: string) => services.deployments.getByNameOrId(reference);
 
     app.post(
@@ -43,7 +43,7 @@ export function deploymentRoutes(services: ApiServices): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        const { deployment, created } = await services.deployments.create(request.body, user, request.headers['idempotency-key'] ?? null);
+        const { deployment, created } = await services.deployments.create(request.body, actorOf(request), request.headers['idempotency-key'] ?? null);
         return reply.status(created ? 201 : 200).header('location', `/api/deployments/${deployment.id}`).send(toDeploymentView(deployment));
       },
     );
@@ -90,7 +90,7 @@ export function deploymentRoutes(services: ApiServices): FastifyPluginAsync {
       },
       async (request) => {
         const deployment = await resolve(request.params.id);
-        return toDeploymentView(await services.deployments.update(deployment.id, request.body, user));
+        return toDeploymentView(await services.deployments.update(deployment.id, request.body, actorOf(request)));
       },
     );
 
@@ -99,7 +99,7 @@ export function deploymentRoutes(services: ApiServices): FastifyPluginAsync {
       { schema: { tags: ['deployments'], summary: 'Delete a pending, stopped or failed deployment', params: IdParamsSchema, response: { 204: z.null(), ...errors } } },
       async (request, reply) => {
         const deployment = await resolve(request.params.id);
-        await services.deployments.delete(deployment.id, user);
+        await services.deployments.delete(deployment.id, actorOf(request));
         return reply.status(204).send(null);
       },
     );
@@ -109,7 +109,7 @@ export function deploymentRoutes(services: ApiServices): FastifyPluginAsync {
       { schema: { tags: ['deployments'], summary: 'Deploy (or redeploy): status becomes deploying; the reconciler takes it to active or failed', params: IdParamsSchema, response: { 202: DeploymentSchema, ...errors } } },
       async (request, reply) => {
         const deployment = await resolve(request.params.id);
-        return reply.status(202).send(toDeploymentView(await services.deployments.deploy(deployment.id, user)));
+        return reply.status(202).send(toDeploymentView(await services.deployments.deploy(deployment.id, actorOf(request))));
       },
     );
 
@@ -118,7 +118,7 @@ export function deploymentRoutes(services: ApiServices): FastifyPluginAsync {
       { schema: { tags: ['deployments'], summary: 'Stop: status becomes stopping, then stopped', params: IdParamsSchema, response: { 202: DeploymentSchema, ...errors } } },
       async (request, reply) => {
         const deployment = await resolve(request.params.id);
-        return reply.status(202).send(toDeploymentView(await services.deployments.stop(deployment.id, user)));
+        return reply.status(202).send(toDeploymentView(await services.deployments.stop(deployment.id, actorOf(request))));
       },
     );
 

@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'rate_limited'
   | 'payload_too_large'
   | 'invalid_json'
+  | 'unauthorized'
+  | 'forbidden'
   | 'internal_error';
 
 export interface ModelportErrorOptions {

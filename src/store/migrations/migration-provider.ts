@@ -3,6 +3,7 @@ import type { Store } from '../store.js';
 import { initialSchemaMigration } from './0001-initial-schema.js';
 import { credentialsMigration } from './0002-credentials.js';
 import { gatewayMigration } from './0003-gateway.js';
+import { apiTokensMigration } from './0004-api-tokens.js';
 
 /**
  * Every migration, in code (no directory scanning, so bundling and `tsx` behave the same). Keys sort
@@ -13,6 +14,7 @@ export function createMigrationProvider(dialect: Store['dialect']): MigrationPro
     '0001-initial-schema': initialSchemaMigration(dialect),
     '0002-credentials': credentialsMigration(),
     '0003-gateway': gatewayMigration(),
+    '0004-api-tokens': apiTokensMigration(),
   };
   return { getMigrations: async () => migrations };
 }
