@@ -137,7 +137,7 @@ export async function createModelport(config: Config, env: Record<string, string
     maxPromptChars: config.MODELPORT_MAX_PROMPT_CHARS,
     ratePerMinute: config.MODELPORT_TEST_RATE_LIMIT,
   });
-  const metrics = createMetricsService({ store, deployments, registry, clock, flush: () => recorder.flush() });
+  const metrics = createMetricsService({ store, deployments, registry, clock, recorder });
   const reconciler = createReconciler({
     store,
     registry,

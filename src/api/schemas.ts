@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DeploymentSpecSchema } from '../core/deployment-spec.js';
 import { deploymentStatuses } from '../core/deployment-status.js';
 import { PlatformIdSchema } from '../core/platform-id.js';
+import { MetricsReportSchema } from '../metrics/metrics-query.js';
 
 /** Response shapes, for the OpenAPI document (and so for the web UI's generated types). */
 
@@ -97,29 +98,14 @@ export const EndpointTestRecordSchema = z
   })
   .meta({ id: 'EndpointTest' });
 
-const percentiles = z.object({ p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() });
-
-export const MetricsSchema = z
-  .object({
-    window: z.string(),
-    from: z.string(),
-    to: z.string(),
-    requests: z.object({ total: z.number(), successful: z.number(), failed: z.number(), successRate: z.number().nullable() }),
-    latencyMs: percentiles.extend({ avg: z.number().nullable() }),
-    ttftMs: percentiles,
-    tokens: z.object({ input: z.number(), output: z.number(), total: z.number() }),
-    cost: z.object({
-      totalUsd: z.number().nullable(),
-      perRequestUsd: z.number().nullable(),
-      unpricedRequests: z.number(),
-      /** Dedicated hardware accrued while active in the window; null when not time-priced or unknown. */
-      infrastructureUsd: z.number().nullable(),
-      pricing: z.string(),
-    }),
-    series: z.array(z.record(z.string(), z.unknown())),
-    latencyHistogram: z.array(z.object({ leMs: z.number().nullable(), count: z.number() })),
-  })
-  .meta({ id: 'Metrics' });
+export const MetricsSchema = MetricsReportSchema.extend({
+  cost: MetricsReportSchema.shape.cost.extend({
+    /** Dedicated hardware accrued while active in the window; null when not time-priced or unknown. */
+    infrastructureUsd: z.number().nullable(),
+    /** The platform's pricing model: free, per-token, per-gpu-second, per-minute. */
+    pricing: z.string(),
+  }),
+}).meta({ id: 'Metrics' });
 
 export const PlatformSchema = z
   .object({

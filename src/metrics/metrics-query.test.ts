@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RequestRecord } from '../core/invocation.js';
 import { createMetricsRecorder, type MetricsRecorder } from './metrics-recorder.js';
 import {
@@ -9,6 +9,7 @@ import {
   windowRange,
   type MetricsReport,
 } from './metrics-query.js';
+import { rollupSeriesId } from './rollup-resolution.js';
 import { createInMemoryMetricsStore, type InMemoryMetricsStore } from './testing/in-memory-metrics-store.js';
 import { manualClock, requestRecord } from './testing/request-records.js';
 import { exactQuantile, logNormalSampler, seededRandom } from './testing/synthetic-latencies.js';
@@ -50,20 +51,25 @@ function seriesTotal(report: MetricsReport, field: 'requests' | 'errors' | 'inpu
 }
 
 describe('windowRange', () => {
+  const endOfMinute = CURRENT_MINUTE + MINUTE;
+  const endOfHour = Date.UTC(2025, 0, 15, 13, 0, 0);
   it.each([
-    ['1h', HOUR, MINUTE, 60],
-    ['24h', DAY, 15 * MINUTE, 96],
-    ['7d', 7 * DAY, 2 * HOUR, 84],
-    ['30d', 30 * DAY, 12 * HOUR, 60],
-  ] as const)('%s spans its duration in %d ms buckets ending with the current minute', (window, duration, bucketMs, count) => {
+    ['1h', HOUR, MINUTE, 60, 'minute', endOfMinute],
+    ['24h', DAY, 15 * MINUTE, 96, 'minute', endOfMinute],
+    ['7d', 7 * DAY, 2 * HOUR, 84, 'hour', endOfHour],
+    ['30d', 30 * DAY, 12 * HOUR, 60, 'hour', endOfHour],
+  ] as const)('%s spans %d ms in %d ms buckets, reading %s rollups up to the current one', (window, duration, bucketMs, count, resolution, to) => {
     const range = windowRange(window, NOW);
-    expect(range).toEqual({ from: CURRENT_MINUTE + MINUTE - duration, to: CURRENT_MINUTE + MINUTE, bucketMs, bucketCount: count });
+    expect(range).toEqual({ from: to - duration, to, resolution, bucketMs, bucketCount: count });
   });
 
-  it('is minute-aligned for any now', () => {
-    const range = windowRange('24h', NOW + 12_345);
-    expect(range.from % MINUTE).toBe(0);
-    expect(range.to % MINUTE).toBe(0);
+  it('is aligned to its rollup rows for any now', () => {
+    const day = windowRange('24h', NOW + 12_345);
+    expect(day.from % MINUTE).toBe(0);
+    expect(day.to % MINUTE).toBe(0);
+    const month = windowRange('30d', NOW + 12_345_678);
+    expect(month.from % HOUR).toBe(0);
+    expect(month.to % HOUR).toBe(0);
   });
 
   it('has a schema that accepts exactly the four windows', () => {
@@ -183,8 +189,9 @@ describe('queryMetrics', () => {
     const recordsB = toRecords(latenciesB, 4);
     await recordAndFlush(store, recordsA, 'proc-a');
     await recordAndFlush(store, recordsB, 'proc-b');
-    expect(new Set([...store.rollupRows.values()].map((row) => row.minute))).toEqual(new Set([minuteStart]));
-    expect(store.rollupRows.size).toBe(2);
+    const minuteRows = [...store.rollupRows.values()].filter((row) => row.deploymentId === 'dep-1');
+    expect(new Set(minuteRows.map((row) => row.minute))).toEqual(new Set([minuteStart]));
+    expect(minuteRows).toHaveLength(2);
 
     const report = await queryMetrics(store, { deploymentId: 'dep-1', window: '1h', now: NOW });
     const all = [...recordsA, ...recordsB];
@@ -248,6 +255,27 @@ describe('queryMetrics', () => {
     expect(afterFlush.requests.total).toBe(3);
     expect(afterFlush.latencyMs.avg).toBeCloseTo(700 / 3, 2);
     expect(store.calls['rollups.upsertMany']).toBe(1);
+  });
+
+  it('reads hour rollups for 7d and 30d and agrees with the minute rollups', async () => {
+    const store = createInMemoryMetricsStore();
+    const sample = logNormalSampler(seededRandom(11), 400, 1);
+    await recordAndFlush(
+      store,
+      Array.from({ length: 2_000 }, (_, index) => requestRecord({ startedAt: NOW - (index % 1_380) * MINUTE, latencyMs: sample(), costUsd: index % 3 === 0 ? null : 0.01 })),
+    );
+    const list = vi.spyOn(store.rollups, 'list');
+    const day = await queryMetrics(store, { deploymentId: 'dep-1', window: '24h', now: NOW });
+    const month = await queryMetrics(store, { deploymentId: 'dep-1', window: '30d', now: NOW });
+    expect(list.mock.calls.map(([seriesId]) => seriesId)).toEqual(['dep-1', rollupSeriesId('dep-1', 'hour')]);
+    expect((await list.mock.results[0]?.value)?.length).toBe(1_380);
+    expect((await list.mock.results[1]?.value)?.length).toBe(24);
+    expect(month.requests).toEqual(day.requests);
+    expect(month.tokens).toEqual(day.tokens);
+    expect(month.cost.unpricedRequests).toBe(day.cost.unpricedRequests);
+    expect(month.cost.totalUsd).toBeCloseTo(day.cost.totalUsd ?? Number.NaN, 9);
+    expect(month.latencyMs).toEqual(day.latencyMs);
+    expect(month.latencyHistogram).toEqual(day.latencyHistogram);
   });
 
   it('produces a report the public schema accepts', async () => {

@@ -3,11 +3,14 @@ import { InternalError } from '../core/errors/index.js';
 import type { RollupRow } from '../store/store.js';
 import { deserializeLatencySketch } from './latency-sketch.js';
 import { createMetricsRecorder, type MetricsRecorder, type MetricsRecorderOptions } from './metrics-recorder.js';
+import { rollupSeriesId, type RollupResolution } from './rollup-resolution.js';
 import { createInMemoryMetricsStore, type InMemoryMetricsStore } from './testing/in-memory-metrics-store.js';
 import { manualClock, requestRecord, type ManualClock } from './testing/request-records.js';
 
 const MINUTE = 60_000;
-const DAY = 24 * 60 * MINUTE;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const HOUR_SUFFIX = rollupSeriesId('', 'hour');
 /** A minute boundary. */
 const T0 = Date.UTC(2025, 0, 15, 12, 0, 0);
 
@@ -31,12 +34,15 @@ function setup(overrides: Partial<MetricsRecorderOptions> = {}): {
   return { store, clock, recorder };
 }
 
-function rollupsOf(store: InMemoryMetricsStore): RollupRow[] {
-  return [...store.rollupRows.values()].sort((a, b) => a.minute - b.minute || a.writerId.localeCompare(b.writerId));
+/** Stored rollup rows at one resolution, oldest first; deploymentId is the series id as stored. */
+function rollupsOf(store: InMemoryMetricsStore, resolution: RollupResolution = 'minute'): RollupRow[] {
+  return [...store.rollupRows.values()]
+    .filter((row) => row.deploymentId.endsWith(HOUR_SUFFIX) === (resolution === 'hour'))
+    .sort((a, b) => a.minute - b.minute || a.writerId.localeCompare(b.writerId));
 }
 
-function onlyRollup(store: InMemoryMetricsStore): RollupRow {
-  const rows = rollupsOf(store);
+function onlyRollup(store: InMemoryMetricsStore, resolution: RollupResolution = 'minute'): RollupRow {
+  const rows = rollupsOf(store, resolution);
   expect(rows).toHaveLength(1);
   const [row] = rows;
   if (row === undefined) throw new Error('no rollup row');
@@ -50,7 +56,8 @@ describe('metrics recorder', () => {
       recorder.record(requestRecord({ startedAt: T0 + index, latencyMs: 100 + index }));
     }
     expect(store.calls).toEqual({});
-    expect(recorder.stats()).toMatchObject({ bufferedRequests: 1_000, bufferedRollups: 1, unflushedRollups: 1 });
+    // One minute and one hour rollup.
+    expect(recorder.stats()).toMatchObject({ bufferedRequests: 1_000, bufferedRollups: 2, unflushedRollups: 2 });
 
     await recorder.flush();
     expect(store.calls).toEqual({ 'rollups.upsertMany': 1, 'requests.insertMany': 1 });
@@ -104,6 +111,10 @@ describe('metrics recorder', () => {
     expect(latency.count).toBe(3);
     expect(latency.quantile(0.5)).toBeCloseTo(200, -1);
     expect(deserializeLatencySketch(row.ttftSketch).count).toBe(2);
+    const hourRow = onlyRollup(store, 'hour');
+    expect(hourRow).toMatchObject({ deploymentId: rollupSeriesId('dep-1', 'hour'), minute: T0, requests: 3, errors: 1, latencySumMs: 600 });
+    expect(hourRow.writerId).toBe(row.writerId);
+    expect(hourRow.latencySketch).toEqual(row.latencySketch);
   });
 
   it('buckets by finish time, per deployment', async () => {
@@ -121,6 +132,12 @@ describe('metrics recorder', () => {
       ]),
     );
     expect(rows).toHaveLength(3);
+    expect(rollupsOf(store, 'hour').map((row) => [row.deploymentId, row.minute - T0, row.requests])).toEqual(
+      expect.arrayContaining([
+        [rollupSeriesId('dep-1', 'hour'), 0, 2],
+        [rollupSeriesId('dep-2', 'hour'), 0, 1],
+      ]),
+    );
   });
 
   it('rewrites the full state of a minute on each flush (upsert, no read-modify-write)', async () => {
@@ -147,7 +164,7 @@ describe('metrics recorder', () => {
     recorder.record(requestRecord({ deploymentId: 'dep-2', startedAt: T0 + 1 }));
     await recorder.flush();
     expect(upsert).toHaveBeenCalledTimes(1);
-    expect(upsert.mock.calls[0]?.[0].map((row) => row.deploymentId)).toEqual(['dep-2']);
+    expect(upsert.mock.calls[0]?.[0].map((row) => row.deploymentId).sort()).toEqual(['dep-2', rollupSeriesId('dep-2', 'hour')]);
     await recorder.flush();
     expect(upsert).toHaveBeenCalledTimes(1);
   });
@@ -160,7 +177,7 @@ describe('metrics recorder', () => {
     await expect(recorder.flush()).rejects.toBeInstanceOf(InternalError);
     expect(store.requestRows).toHaveLength(0);
     expect(store.rollupRows.size).toBe(0);
-    expect(recorder.stats()).toMatchObject({ bufferedRequests: 1, unflushedRollups: 1, failedFlushes: 1 });
+    expect(recorder.stats()).toMatchObject({ bufferedRequests: 1, unflushedRollups: 2, failedFlushes: 1 });
 
     recorder.record(requestRecord({ startedAt: T0 + 1_000, latencyMs: 300 }));
     await recorder.flush();
@@ -210,12 +227,15 @@ describe('metrics recorder', () => {
     expect(onlyRollup(store).requests).toBe(25);
   });
 
-  it('drops a minute from memory once it is over and written', async () => {
+  it('drops a minute, then its hour, from memory once each is over and written', async () => {
     const { clock, recorder } = setup();
     recorder.record(requestRecord({ startedAt: T0 }));
     await recorder.flush();
-    expect(recorder.stats().bufferedRollups).toBe(1);
+    expect(recorder.stats().bufferedRollups).toBe(2);
     clock.set(T0 + MINUTE + 10_000);
+    await recorder.flush();
+    expect(recorder.stats().bufferedRollups).toBe(1);
+    clock.set(T0 + HOUR + 10_000);
     await recorder.flush();
     expect(recorder.stats().bufferedRollups).toBe(0);
   });
@@ -226,10 +246,11 @@ describe('metrics recorder', () => {
     clock.set(T0 + 10 * MINUTE);
     store.failWrites('rollups', 3);
     for (let attempt = 0; attempt < 3; attempt++) await expect(recorder.flush()).rejects.toThrow();
-    expect(recorder.stats().bufferedRollups).toBe(1);
+    expect(recorder.stats()).toMatchObject({ bufferedRollups: 2, unflushedRollups: 2 });
     await recorder.flush();
     expect(onlyRollup(store).requests).toBe(1);
-    expect(recorder.stats().bufferedRollups).toBe(0);
+    // The minute went; the hour is not over yet.
+    expect(recorder.stats()).toMatchObject({ bufferedRollups: 1, unflushedRollups: 0 });
   });
 
   it('never lets a late record overwrite the row of a minute already dropped from memory', async () => {
@@ -239,7 +260,9 @@ describe('metrics recorder', () => {
     await recorder.flush();
     clock.set(T0 + 5 * MINUTE);
     await recorder.flush();
-    expect(recorder.stats().bufferedRollups).toBe(0);
+    // Only the hour is left in memory.
+    expect(recorder.stats().bufferedRollups).toBe(1);
+    expect(recorder.unflushedRollups('dep-1', T0, T0 + MINUTE)).toEqual([]);
 
     // Two late arrivals for the dropped minute, in different flush generations.
     recorder.record(requestRecord({ startedAt: T0 + 1_000, latencyMs: 300 }));
@@ -255,6 +278,19 @@ describe('metrics recorder', () => {
     expect(rows.reduce((sum, row) => sum + row.requests, 0)).toBe(5);
     expect(rows.reduce((sum, row) => sum + row.latencySumMs, 0)).toBe(1_500);
     expect(rows.every((row) => row.writerId.startsWith('proc-a~'))).toBe(true);
+    // The hour was still open throughout: one hour row holds all five.
+    expect(onlyRollup(store, 'hour').requests).toBe(5);
+
+    // Once the hour is dropped too, a late record opens new minute and hour rows beside the old ones.
+    clock.set(T0 + HOUR + 10_000);
+    await recorder.flush();
+    recorder.record(requestRecord({ startedAt: T0 + 4_000, latencyMs: 600 }));
+    await recorder.flush();
+    const hourRows = rollupsOf(store, 'hour');
+    expect(hourRows).toHaveLength(2);
+    expect(new Set(hourRows.map((row) => row.writerId)).size).toBe(2);
+    expect(hourRows.reduce((sum, row) => sum + row.latencySumMs, 0)).toBe(2_100);
+    expect(rollupsOf(store).reduce((sum, row) => sum + row.requests, 0)).toBe(6);
   });
 
   it('gives rows of two instances that share a writerId different keys', async () => {
@@ -279,6 +315,8 @@ describe('metrics recorder', () => {
     expect(recorder.unflushedRollups('dep-1', T0, T0 + 2 * MINUTE)).toEqual([]);
     recorder.record(requestRecord({ startedAt: T0 + 1 }));
     expect(recorder.unflushedRollups('dep-1', T0, T0 + 2 * MINUTE).map((row) => row.requests)).toEqual([2]);
+    const hours = recorder.unflushedRollups('dep-1', T0, T0 + HOUR, 'hour');
+    expect(hours.map((row) => [row.deploymentId, row.minute, row.requests])).toEqual([[rollupSeriesId('dep-1', 'hour'), T0, 3]]);
   });
 
   it('serialises concurrent flushes without duplicating rows', async () => {
@@ -301,7 +339,8 @@ describe('metrics recorder', () => {
     await recorder.flush();
     clock.set(now);
     const result = await recorder.applyRetention();
-    expect(result).toEqual({ requestsDeleted: 3, rollupsDeleted: 1 });
+    // The 401-day-old request's minute and hour rows.
+    expect(result).toEqual({ requestsDeleted: 3, rollupsDeleted: 2 });
     expect(store.requestRows.map((row) => (now - row.startedAt) / DAY)).toEqual([1, 6]);
     expect(rollupsOf(store).map((row) => Math.round((now - row.minute) / DAY))).toEqual([399, 8, 6, 1]);
   });
@@ -313,7 +352,7 @@ describe('metrics recorder', () => {
     clock.set(T0 + 5 * MINUTE);
     expect(await recorder.applyRetention()).toEqual({ requestsDeleted: 1, rollupsDeleted: 0 });
     clock.set(T0 + 11 * MINUTE);
-    expect(await recorder.applyRetention()).toEqual({ requestsDeleted: 0, rollupsDeleted: 1 });
+    expect(await recorder.applyRetention()).toEqual({ requestsDeleted: 0, rollupsDeleted: 2 });
     expect(store.rollupRows.size).toBe(0);
   });
 
@@ -325,7 +364,7 @@ describe('metrics recorder', () => {
     });
     store.failWrites('rollups', 1);
     recorder.record(requestRecord({ startedAt: T0 }));
-    await vi.waitFor(() => expect(store.rollupRows.size).toBe(1), { timeout: 2_000, interval: 5 });
+    await vi.waitFor(() => expect(store.rollupRows.size).toBe(2), { timeout: 2_000, interval: 5 });
     expect(warnings).toContain('metrics flush failed');
     expect(store.calls['requests.deleteBefore']).toBe(1);
     expect(store.calls['rollups.deleteBefore']).toBe(1);
@@ -336,6 +375,6 @@ describe('metrics recorder', () => {
     recorder.record(requestRecord({ startedAt: T0 }));
     await recorder.close();
     expect(store.requestRows).toHaveLength(1);
-    expect(store.rollupRows.size).toBe(1);
+    expect(store.rollupRows.size).toBe(2);
   });
 });

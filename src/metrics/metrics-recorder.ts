@@ -68,7 +68,7 @@ export interface RetentionResult {
 
 /**
  * Records every invocation for metrics. `record` is the hot path and only touches memory; a background
- * writer flushes raw rows and per-minute rollups to the store in batches.
+ * writer flushes raw rows and per-minute and per-hour rollups to the store in batches.
  */
 export interface MetricsRecorder {
   /**

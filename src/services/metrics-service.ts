@@ -1,6 +1,7 @@
 import type { DeploymentEvent } from '../core/deployment.js';
 import { costOfTime } from '../core/pricing.js';
 import { queryMetrics, type MetricsWindow } from '../metrics/metrics-query.js';
+import type { MetricsRecorder } from '../metrics/metrics-recorder.js';
 import type { Clock } from '../platforms/connector.js';
 import type { PlatformRegistry } from '../platforms/registry.js';
 import type { Store } from '../store/store.js';
@@ -15,15 +16,14 @@ export function createMetricsService(deps: {
   deployments: DeploymentService;
   registry: PlatformRegistry;
   clock: Clock;
-  /** Makes recent, not yet flushed requests visible before reading. */
-  flush: () => Promise<void>;
+  /** The local recorder: its not yet flushed rows are merged in, so a request just made is counted. */
+  recorder: Pick<MetricsRecorder, 'unflushedRollups'>;
 }) {
   return {
     async get(deploymentId: string, window: MetricsWindow) {
       const deployment = await deps.deployments.get(deploymentId);
-      await deps.flush();
       const now = deps.clock.now();
-      const metrics = await queryMetrics(deps.store, { deploymentId: deployment.id, window, now });
+      const metrics = await queryMetrics(deps.store, { deploymentId: deployment.id, window, now, recorder: deps.recorder });
       const connector = deps.registry.get(deployment.platform);
       const hourly = connector.hourlyPrice(deployment.config);
       const from = Date.parse(metrics.from);
