@@ -36,6 +36,8 @@ export function isCliError(value: unknown): value is CliError {
 export function formatCliError(error: CliError): string {
   const lines = [`modelport: ${error.message} (${error.code})`];
   for (const issue of error.issues) {
+    // The server's detail often already lists its issues; say each thing once.
+    if (!issue.where && error.message.includes(issue.path ? `${issue.path}: ${issue.message}` : issue.message)) continue;
     const where = issue.where ? `${issue.where} ` : '';
     lines.push(`  ${where}${issue.path ? `${issue.path}: ` : ''}${issue.message}`);
   }

@@ -158,7 +158,7 @@ export function createApiClient(options: ApiClientOptions) {
         }
       } catch (error) {
         if (error instanceof CliError) throw error;
-        throw connectionError(error, baseUrl, requestTimeoutMs);
+        throw new CliError('connection_failed', `the connection to ${baseUrl} broke off during the test`, { cause: error });
       }
       throw new CliError('internal_error', 'the test stream ended without a result');
     },
@@ -204,7 +204,12 @@ function parseJson(text: string): unknown {
 
 function problemError(response: Response, text: string, method: string, path: string): CliError {
   const body = parseJson(text);
-  return problemFromBody(body, response.status, `${method} ${path} answered ${response.status} ${response.statusText}`.trim());
+  const error = problemFromBody(body, response.status, `${method} ${path} answered ${response.status} ${response.statusText}`.trim());
+  // The server's catch-all 404 means the endpoint itself is missing, not the thing asked for.
+  if (response.status === 404 && /^no route for /.test(error.message)) {
+    return new CliError('not_found', `this server has no ${method} ${path.split('?')[0]} (an older modelport version?)`, { httpStatus: 404 });
+  }
+  return error;
 }
 
 /** problem+json → CliError; a body that is not one still gets a code from the HTTP status. */

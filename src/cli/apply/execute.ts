@@ -54,7 +54,8 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<ApplyO
 async function applyDeployment(entry: DeploymentPlanEntry, deps: ExecuteDeps, onExists: () => void): Promise<ApplyOutcome> {
   const { client, progress } = deps;
   const show = (state: string, message?: string | null) => progress.update(entry.name, { state, message: message ?? null });
-  const wait: WaitOptions = { ...deps.wait, onPoll: (deployment) => show(deployment.status, deployment.statusMessage) };
+  // Settled statuses are reported once, as the outcome; polls show only what is in transit.
+  const wait: WaitOptions = { ...deps.wait, onPoll: (deployment) => (settledStatuses.includes(deployment.status) ? undefined : show(deployment.status, deployment.statusMessage)) };
   const outcome = (deployment: DeploymentView | null, ok: boolean, error: CliError | null = null): ApplyOutcome => ({
     kind: 'deployment',
     name: entry.name,

@@ -109,3 +109,11 @@ describe('renderPlan', () => {
     );
   });
 });
+
+describe('planRoutes with fields nested under spec', () => {
+  it('reads a route whose fields the server keeps under `spec`', () => {
+    const current = [{ name: 'main', id: 'r1', version: 3, spec: { targets: [{ deployment: 'a', weight: 1 }], fallbacks: [], stickyHeader: null } }];
+    expect(planRoutes([{ name: 'main', targets: [{ deployment: 'a', weight: 1 }] }], current, { prune: false })[0]?.action).toBe('unchanged');
+    expect(planRoutes([{ name: 'main', stickyHeader: 'x-user-id' }], current, { prune: false })[0]).toMatchObject({ action: 'update', changes: { stickyHeader: 'x-user-id' } });
+  });
+});

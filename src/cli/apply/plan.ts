@@ -118,7 +118,7 @@ export function planDeployments(desired: readonly DeploymentSpec[], current: rea
  */
 export function planRoutes(desired: readonly RouteEntry[] | null, current: readonly { name: string; [field: string]: unknown }[], options: Pick<PlanOptions, 'prune'>): RoutePlanEntry[] {
   if (desired === null) return [];
-  const byName = new Map(current.map((route) => [route.name, route]));
+  const byName = new Map(current.map((route) => [route.name, routeFields(route)]));
   const entries: RoutePlanEntry[] = desired.map((route, index) => {
     const existing = byName.get(route.name);
     if (!existing) return { action: 'create', name: route.name, index, route };
@@ -139,6 +139,12 @@ export function planRoutes(desired: readonly RouteEntry[] | null, current: reado
     }
   }
   return entries;
+}
+
+/** A route's own fields, whether the API returns them flat or under `spec` (as the store keeps them). */
+export function routeFields(route: { name: string; [field: string]: unknown }): Record<string, unknown> {
+  const spec = route['spec'];
+  return isPlainObject(spec) ? { ...route, ...spec } : route;
 }
 
 /** Does applying the plan send anything that changes the server? */

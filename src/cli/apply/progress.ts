@@ -38,15 +38,17 @@ export function createProgressDisplay(output: CliOutput, style: Style, options: 
   let finished = false;
 
   const describe = (line: Line): string => {
-    const elapsed = formatMs((line.finishedAt ?? options.now()) - line.startedAt);
+    const elapsedMs = (line.finishedAt ?? options.now()) - line.startedAt;
+    // A line that was final from the start (an unchanged active deployment) has no duration worth showing.
+    const elapsed = line.finishedAt !== undefined && elapsedMs === 0 ? '' : formatMs(elapsedMs);
     const mark = line.ok === true ? style.green('✓') : line.ok === false ? style.red('✗') : style.cyan(spinnerFrames[frame % spinnerFrames.length] ?? '-');
-    const message = line.message ? style.dim(` ${line.message}`) : '';
-    return `${mark} ${line.name.padEnd(nameWidth())}  ${style.status(line.state.padEnd(10))} ${style.dim(elapsed)}${message}`;
+    const message = line.message && line.message !== line.state ? style.dim(` ${line.message}`) : '';
+    return `${mark} ${line.name.padEnd(nameWidth())}  ${style.status(line.state.padEnd(10))} ${style.dim(elapsed)}${message}`.trimEnd();
   };
   const nameWidth = () => Math.max(0, ...[...lines.keys()].map((name) => name.length));
 
   const redraw = () => {
-    const width = Math.max(20, (output.columns ?? 100) - 1);
+    const width = Math.max(20, (output.columns || 100) - 1);
     let text = drawnLines > 0 ? `\u001b[${drawnLines}A` : '';
     for (const line of lines.values()) text += `\r\u001b[2K${truncateVisible(describe(line), width)}\n`;
     drawnLines = lines.size;
@@ -72,10 +74,11 @@ export function createProgressDisplay(output: CliOutput, style: Style, options: 
         redraw();
         return;
       }
-      const text = `${name}: ${state.state}${state.message ? ` (${state.message})` : ''}`;
+      const text = `${name}: ${state.state}${state.message && state.message !== state.state ? ` (${state.message})` : ''}`;
       if (lastLogged.get(name) === text) return;
       lastLogged.set(name, text);
-      output.write(`${text}${state.ok !== undefined ? ` after ${formatMs((line.finishedAt ?? options.now()) - line.startedAt)}` : ''}\n`);
+      const elapsedMs = (line.finishedAt ?? options.now()) - line.startedAt;
+      output.write(`${text}${state.ok !== undefined && elapsedMs > 0 ? ` after ${formatMs(elapsedMs)}` : ''}\n`);
     },
     finish() {
       if (finished) return;
@@ -88,7 +91,6 @@ export function createProgressDisplay(output: CliOutput, style: Style, options: 
 
 /** Truncates a styled line to a visible width, dropping colour rather than breaking an escape code. */
 function truncateVisible(text: string, width: number): string {
-  // eslint-disable-next-line no-control-regex
-  const plain = text.replace(/\u001b\[[0-9;]*m/g, '');
+    const plain = text.replace(/\u001b\[[0-9;]*m/g, '');
   return [...plain].length <= width ? text : truncate(plain, width);
 }

@@ -8,19 +8,21 @@ import { parseDuration } from '../options.js';
 /** Builds the context of a command from its (and the program's) options. */
 export type ContextFactory = (command: Command) => CliContext;
 
-export const defaultWaitTimeout = '20m';
+/** What --timeout defaults to: longer than a deployment's own default deploy timeout (15 min). */
+export const defaultWaitTimeoutMs = 20 * 60_000;
 
 /** `--wait` and `--timeout` for commands that can follow a deployment to a stable status. */
 export function addWaitOptions(command: Command, what: string): Command {
   return command
     .option('--wait', `wait until ${what}, showing progress`)
-    .addOption(new Option('--timeout <duration>', 'how long --wait waits (e.g. 90s, 10m, 1h)').default(defaultWaitTimeout).argParser(parseDuration));
+    .addOption(new Option('--timeout <duration>', 'how long --wait waits (e.g. 90s, 10m, 1h)').default(defaultWaitTimeoutMs, '20m').argParser(parseDuration));
 }
 
 /** Progress goes to stdout for humans, to stderr with --json (stdout holds only the JSON document). */
 export function progressFor(context: CliContext): ProgressDisplay {
   const output = context.json ? context.stderr : context.stdout;
-  return createProgressDisplay(output, context.json ? { ...context.style, enabled: false } : context.style, { tty: output.isTTY === true && !context.json, now: context.now });
+  // With --json the context's style is already colourless.
+  return createProgressDisplay(output, context.style, { tty: output.isTTY === true && !context.json, now: context.now });
 }
 
 export function waitOptionsFor(context: CliContext, timeoutMs: number): Omit<WaitOptions, 'onPoll'> {
@@ -37,7 +39,8 @@ export async function followDeployment(context: CliContext, deployment: Deployme
   try {
     const final = await waitForDeployment(context.client, deployment.id, (current) => done(current) || current.status === 'failed', {
       ...waitOptionsFor(context, timeoutMs),
-      onPoll: (current) => progress.update(current.name, { state: current.status, message: current.lastError?.message ?? current.statusMessage }),
+      // The final status is reported once, with its outcome, below.
+      onPoll: (current) => (done(current) || current.status === 'failed' ? undefined : progress.update(current.name, { state: current.status, message: current.statusMessage })),
     });
     progress.update(final.name, { state: final.status, message: final.lastError?.message ?? final.statusMessage, ok: final.status !== 'failed' });
     if (final.status === 'failed' && !done(final)) throw deploymentFailedError([final]);

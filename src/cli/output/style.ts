@@ -42,7 +42,6 @@ export function shouldUseColor(stream: { isTTY?: boolean }, env: Record<string, 
   return stream.isTTY === true && !env['NO_COLOR'] && env['TERM'] !== 'dumb';
 }
 
-// eslint-disable-next-line no-control-regex
 const ansiPattern = /\u001b\[[0-9;]*[A-Za-z]/g;
 
 export function stripAnsi(text: string): string {

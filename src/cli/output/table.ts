@@ -9,6 +9,7 @@ export interface Column {
 /**
  * Plain aligned columns, two spaces apart, header first — the shape `kubectl get` and `docker ps` use,
  * easy to read and to `grep`/`awk`. Cells may carry ANSI colour; widths ignore it.
+ * Lines carry no trailing spaces.
  */
 export function renderTable(columns: Column[], rows: string[][], options: { headerStyle?: (text: string) => string } = {}): string {
   const widths = columns.map((column, index) => Math.max(visibleWidth(column.header), ...rows.map((row) => visibleWidth(row[index] ?? ''))));
@@ -18,10 +19,10 @@ export function renderTable(columns: Column[], rows: string[][], options: { head
         const cell = cells[index] ?? '';
         const pad = ' '.repeat(Math.max(0, (widths[index] ?? 0) - visibleWidth(cell)));
         if (column.align === 'right') return pad + cell;
-        // The last left-aligned column is not padded: no trailing spaces.
-        return index === columns.length - 1 ? cell : cell + pad;
+        return cell + pad;
       })
-      .join('  ');
+      .join('  ')
+      .trimEnd();
   const header = line(columns.map((column) => column.header));
   return [options.headerStyle ? options.headerStyle(header) : header, ...rows.map(line)].join('\n') + '\n';
 }

@@ -130,15 +130,23 @@ export async function checkAdapter(path: string, base: BaseModelSummary, label: 
   return { path, architecture: base.architecture, alpha, ranks: [...ranks].sort((x, y) => x - y), targets: [...pairs.keys()].sort(), fileSizeBytes };
 }
 
+const headerCache = new Map<string, GgufFileInfo>();
+
 async function readHeader(path: string, label: CheckLabel, what: string): Promise<{ info: GgufFileInfo; fileSizeBytes: number }> {
   const stats = await stat(path).catch((error: unknown) => {
     throw invalid(label, `${what} '${label.id}' was not found (${path})`, error);
   });
   if (!stats.isFile()) throw invalid(label, `${what} '${label.id}' is not a file (${path})`);
+  // Headers are read on every create, change and deploy; a file that did not change is read once.
+  const cacheKey = `${path}\u0000${stats.size}\u0000${stats.mtimeMs}`;
+  const cached = headerCache.get(cacheKey);
+  if (cached) return { info: cached, fileSizeBytes: stats.size };
   if (!(await hasGgufMagic(path))) throw invalid(label, `${what} '${label.id}' is not a GGUF file (${path})`);
   try {
     // sourceType: a path must never be taken for a URL and fetched.
     const info = await readGgufFileInfo(path, { readTensorInfo: true, sourceType: 'filesystem', logWarnings: false });
+    if (headerCache.size >= 64) headerCache.delete(headerCache.keys().next().value ?? '');
+    headerCache.set(cacheKey, info);
     return { info, fileSizeBytes: stats.size };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

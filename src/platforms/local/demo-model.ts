@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createPrng, gguf, writeGguf, type GgufTensor, type GgufValue, type Prng } from './gguf-writer.js';
 
@@ -286,14 +286,30 @@ const pendingEnsures = new Map<string, Promise<DemoModelFiles>>();
  * returns their paths. A file with other content (an older generator, a damaged file) is replaced. Each
  * file is written to a temporary name and renamed, so a crash never leaves a half-written model.
  */
-export function ensureDemoModel(dataDir: string): Promise<DemoModelFiles> {
+export async function ensureDemoModel(dataDir: string): Promise<DemoModelFiles> {
   const key = resolve(dataDir);
+  // Building the files costs tens of milliseconds; once this process has checked them, a cheap stat
+  // that they are still there is enough (every create and deploy of a demo deployment asks).
+  const checked = ensured.get(key);
+  if (checked && (await allExist(checked))) return checked;
   let pending = pendingEnsures.get(key);
   if (!pending) {
-    pending = writeDemoFiles(key).finally(() => pendingEnsures.delete(key));
+    pending = writeDemoFiles(key)
+      .then((files) => {
+        ensured.set(key, files);
+        return files;
+      })
+      .finally(() => pendingEnsures.delete(key));
     pendingEnsures.set(key, pending);
   }
   return pending;
+}
+
+const ensured = new Map<string, DemoModelFiles>();
+
+async function allExist(files: DemoModelFiles): Promise<boolean> {
+  const paths = [files.basePath, ...Object.values(files.adapters)];
+  return (await Promise.all(paths.map((path) => stat(path).then((stats) => stats.isFile(), () => false)))).every(Boolean);
 }
 
 async function writeDemoFiles(dataDir: string): Promise<DemoModelFiles> {
