@@ -288,15 +288,16 @@ const pendingEnsures = new Map<string, Promise<DemoModelFiles>>();
  */
 export async function ensureDemoModel(dataDir: string): Promise<DemoModelFiles> {
   const key = resolve(dataDir);
-  // Building the files costs tens of milliseconds; once this process has checked them, a cheap stat
-  // that they are still there is enough (every create and deploy of a demo deployment asks).
+  // Building the files costs tens of milliseconds; once this process has checked them, a stat that
+  // they are unchanged since (same size and modification time) is enough. Every create and deploy of a
+  // demo deployment asks.
   const checked = ensured.get(key);
-  if (checked && (await allExist(checked))) return checked;
+  if (checked && (await fingerprint(checked.files)) === checked.fingerprint) return checked.files;
   let pending = pendingEnsures.get(key);
   if (!pending) {
     pending = writeDemoFiles(key)
-      .then((files) => {
-        ensured.set(key, files);
+      .then(async (files) => {
+        ensured.set(key, { files, fingerprint: await fingerprint(files) });
         return files;
       })
       .finally(() => pendingEnsures.delete(key));
@@ -305,11 +306,12 @@ export async function ensureDemoModel(dataDir: string): Promise<DemoModelFiles> 
   return pending;
 }
 
-const ensured = new Map<string, DemoModelFiles>();
+const ensured = new Map<string, { files: DemoModelFiles; fingerprint: string }>();
 
-async function allExist(files: DemoModelFiles): Promise<boolean> {
+async function fingerprint(files: DemoModelFiles): Promise<string> {
   const paths = [files.basePath, ...Object.values(files.adapters)];
-  return (await Promise.all(paths.map((path) => stat(path).then((stats) => stats.isFile(), () => false)))).every(Boolean);
+  const stats = await Promise.all(paths.map((path) => stat(path).then((info) => `${info.size}:${info.mtimeMs}`, () => 'missing')));
+  return stats.join('|');
 }
 
 async function writeDemoFiles(dataDir: string): Promise<DemoModelFiles> {
