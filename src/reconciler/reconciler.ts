@@ -1,4 +1,5 @@
 import type { Deployment, LastError, ProviderRef } from '../core/deployment.js';
+import { isTransient } from '../core/deployment-status.js';
 import { isModelportError, ModelportError, TimeoutError } from '../core/errors/index.js';
 import type { Clock, Logger, Observation, PlatformConnector } from '../platforms/connector.js';
 import type { PlatformRegistry } from '../platforms/registry.js';
@@ -38,6 +39,8 @@ export function createReconciler(options: ReconcilerOptions) {
   const { store, registry, clock, logger } = options;
   const concurrency = options.concurrency ?? 4;
   const inFlight = new Set<string>();
+  /** Leases this process holds; released when a deployment settles and on shutdown. */
+  const held = new Set<string>();
   /** Retry schedule for failing steps; losing it on a crash only means one earlier retry. */
   const retries = new Map<string, { attempt: number; notBefore: number }>();
   /** Config versions whose update this process already sent; a crash means one more idempotent update. */
@@ -65,6 +68,7 @@ export function createReconciler(options: ReconcilerOptions) {
     inFlight.add(id);
     try {
       if (!(await store.deployments.claimLease(id, options.ownerId, options.leaseTtlMs, clock.now()))) return;
+      held.add(id);
       const deployment = await store.deployments.get(id);
       if (!deployment) return;
       try {
@@ -73,11 +77,19 @@ export function createReconciler(options: ReconcilerOptions) {
       } catch (error) {
         await handleFailure(id, error);
       }
+      // Stable now: let go, so another replica need not wait for the lease to expire.
+      const after = await store.deployments.get(id);
+      if (!after || !isTransient(after.status)) await release(id);
     } catch (error) {
       logger.error('reconcile step crashed', { deploymentId: id, error });
     } finally {
       inFlight.delete(id);
     }
+  }
+
+  async function release(id: string): Promise<void> {
+    held.delete(id);
+    await store.deployments.releaseLease(id, options.ownerId).catch((error: unknown) => logger.warn('could not release a lease', { deploymentId: id, error }));
   }
 
   function contextFor(deployment: Deployment) {
@@ -240,6 +252,9 @@ export function createReconciler(options: ReconcilerOptions) {
   }
 
   async function handleFailure(id: string, error: unknown): Promise<void> {
+    // Shutting down aborts connector calls: that is not the deployment's failure. The work resumes on the
+    // next start (or on another replica) from what the store holds.
+    if (stopController.signal.aborted) return;
     const deployment = await store.deployments.get(id);
     if (!deployment) return;
     const failure = isModelportError(error) ? error : new ModelportError('internal_error', 'unexpected error while reconciling', { cause: error });
@@ -259,7 +274,7 @@ export function createReconciler(options: ReconcilerOptions) {
     await options.deployments.write(
       deployment,
       { status: 'failed', lastError, statusMessage: failure.message, ...(deployment.status === 'deploying' ? { providerRef: null, endpointUrl: null } : {}) },
-      { reason: `${deployment.status === 'deploying' ? 'deploy' : 'update'}-failed`, details: { code: failure.code } },
+      { reason: `${deployment.status === 'deploying' ? 'deploy' : 'update'}-failed`, details: { code: failure.code, message: lastError.message } },
       actor,
     );
   }
@@ -302,7 +317,8 @@ export function createReconciler(options: ReconcilerOptions) {
       if (timer) clearTimeout(timer);
       stopController.abort(new ModelportError('internal_error', 'shutting down'));
       await ticking;
-      while (inFlight.size > 0) await clock.sleep(10);
+      while (inFlight.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      for (const id of [...held]) await release(id);
     },
   };
 }

@@ -210,10 +210,18 @@ export function createDeploymentService(deps: DeploymentServiceDeps) {
       const deployment = await load(id);
       assertDeletable(deployment.status);
       if (deployment.providerRef) {
-        // Switched off but still held by the platform: remove it now. Failing here keeps the row, so
-        // nothing is left behind that modelport no longer knows about.
+        // Switched off but still held by the platform: remove it now. While the platform still holds
+        // it, the row stays, so nothing is left behind that modelport no longer knows about.
         const connector = registry.get(deployment.platform);
-        await connector.destroy(deployment.providerRef, deployment.config, deps.contexts.create(id, deployment.config, AbortSignal.timeout(60_000)));
+        const context = deps.contexts.create(id, deployment.config, AbortSignal.timeout(60_000));
+        await connector.destroy(deployment.providerRef, deployment.config, context);
+        const observation = await connector.observe(deployment.providerRef, deployment.config, context);
+        if (observation.phase !== 'gone') {
+          throw new ConflictError(
+            `the platform still holds this deployment's resource (${observation.message ?? observation.providerStatus ?? observation.phase}); it is switched off and not billed — try deleting again later`,
+            { details: { providerStatus: observation.providerStatus ?? null } },
+          );
+        }
       }
       await store.deployments.delete(id, deployment.version);
       feed.publish({ type: 'deployment-deleted', id });

@@ -274,8 +274,10 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
                 .slice(0, 3)
                 .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
                 .join('; ');
+        // A garbled answer to a read is worth reading again later (the caller decides when); a garbled
+        // answer to a create is not: the create may have happened, and the connector must look first.
         throw new PlatformApiError(platform, clean(`malformed response from ${what}: ${issues}`), received.status, {
-          retryable: false,
+          retryable: request.retry === 'safe',
         });
       }
       return { status: received.status, headers: received.headers, data: result.data };

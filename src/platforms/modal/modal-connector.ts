@@ -311,7 +311,8 @@ export function createModalConnector(): PlatformConnector {
       );
     },
 
-    tokenPrice: () => null,
+    // Billed per GPU-second while containers run (hourlyPrice): a request itself adds $0.
+    tokenPrice: () => ({ inputPerMillion: 0, outputPerMillion: 0 }),
 
     hourlyPrice(spec: DeploymentSpec): number | null {
       const gpu = parseModalGpu(spec.hardware ?? defaultModalGpu);

@@ -102,8 +102,8 @@ export function createReplicateConnector(): ReplicateConnector {
     },
 
     tokenPrice(_spec): TokenPrice | null {
-      // Deployments are billed for instance time, not tokens: see hourlyPrice.
-      return null;
+      // Deployments are billed for instance time, not tokens (see hourlyPrice): a request itself adds $0.
+      return { inputPerMillion: 0, outputPerMillion: 0 };
     },
 
     hourlyPrice(spec) {

@@ -86,7 +86,8 @@ function releaseDiff(deployment: ReplicateDeployment, desired: DesiredRelease): 
 /** Whether a failed create may have happened anyway or collided with a concurrent one: look before retrying. */
 function worthAnotherLook(error: unknown): error is ModelportError {
   if (!isModelportError(error)) return false;
-  if (error instanceof PlatformApiError && error.status === 409) return true;
+  // 409: the name exists. 2xx: the create happened but its answer was unreadable.
+  if (error instanceof PlatformApiError && (error.status === 409 || (error.status !== undefined && error.status >= 200 && error.status < 300))) return true;
   return error.retryable;
 }
 
