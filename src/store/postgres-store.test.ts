@@ -57,8 +57,10 @@ if (unreachable === null) {
            where table_schema = any($1) group by table_schema order by table_schema`,
           [schemas],
         );
-        // Five tables plus Kysely's two bookkeeping tables in each schema.
-        expect(tables.rows).toEqual(schemas.map((schema) => ({ table_schema: schema, count: '7' })));
+        // Every migration's tables plus Kysely's two bookkeeping tables, in each schema alike.
+        expect(tables.rows.map((row) => row.table_schema)).toEqual(schemas);
+        expect(new Set(tables.rows.map((row) => row.count)).size).toBe(1);
+        expect(Number(tables.rows[0]?.count)).toBeGreaterThanOrEqual(7);
       } finally {
         await Promise.all([first.close(), second.close()]);
         for (const schema of schemas) await admin.query(`drop schema "${schema}" cascade`);
