@@ -119,11 +119,11 @@ export function createReconciler(options: ReconcilerOptions) {
     let deployment = initial;
     const verb = deployment.status === 'deploying' ? 'deploy' : 'update';
     if (elapsedInStatus(deployment) > deployment.config.timeouts.deployMs) {
-      await cleanUp(deployment, connector);
+      const kept = await cleanUp(deployment, connector);
       const error = new TimeoutError(verb, deployment.config.timeouts.deployMs);
       await options.deployments.write(
         deployment,
-        { status: 'failed', lastError: lastErrorOf(error), statusMessage: error.message, ...(verb === 'deploy' ? { providerRef: null, endpointUrl: null } : {}) },
+        { status: 'failed', lastError: lastErrorOf(error), statusMessage: error.message, ...(verb === 'deploy' ? { providerRef: kept, endpointUrl: null } : {}) },
         { reason: `${verb}-timed-out`, details: { timeoutMs: deployment.config.timeouts.deployMs } },
         actor,
       );
@@ -160,7 +160,7 @@ export function createReconciler(options: ReconcilerOptions) {
         );
         return;
       case 'failed': {
-        await cleanUp(deployment, connector);
+        const kept = await cleanUp({ ...deployment, providerRef: ref }, connector);
         const message = observation.message ?? `the platform reported ${observation.providerStatus ?? 'a failure'}`;
         await options.deployments.write(
           deployment,
@@ -169,7 +169,7 @@ export function createReconciler(options: ReconcilerOptions) {
             lastError: { code: 'platform_api_error', message, at: new Date(clock.now()).toISOString() },
             providerStatus: observation.providerStatus ?? null,
             statusMessage: message,
-            ...(verb === 'deploy' ? { providerRef: null, endpointUrl: null } : {}),
+            ...(verb === 'deploy' ? { providerRef: kept, endpointUrl: null } : {}),
           },
           { reason: `${verb}-failed`, details: providerDetails(observation) },
           actor,
@@ -241,13 +241,18 @@ export function createReconciler(options: ReconcilerOptions) {
     return options.deployments.write(deployment, { providerRef: ref, statusMessage: message }, null, actor);
   }
 
-  /** Best effort: a failed deploy should not leave billable resources behind. */
-  async function cleanUp(deployment: Deployment, connector: PlatformConnector): Promise<void> {
-    if (!deployment.providerRef) return;
+  /**
+   * A failed deploy should not leave billable resources behind. Returns the reference to keep: null once
+   * the resource is gone, the old one when removing it failed, so that a stop or delete can try again.
+   */
+  async function cleanUp(deployment: Deployment, connector: PlatformConnector): Promise<ProviderRef | null> {
+    if (!deployment.providerRef) return null;
     try {
       await connector.destroy(deployment.providerRef, deployment.config, contextFor(deployment));
+      return null;
     } catch (error) {
-      logger.warn('could not clean up after a failed deployment', { deploymentId: deployment.id, error });
+      logger.warn('could not clean up after a failed deployment; stop or delete it to try again', { deploymentId: deployment.id, error });
+      return deployment.providerRef;
     }
   }
 
@@ -270,10 +275,10 @@ export function createReconciler(options: ReconcilerOptions) {
       return;
     }
     retries.delete(id);
-    await cleanUp(deployment, registry.get(deployment.platform));
+    const kept = await cleanUp(deployment, registry.get(deployment.platform));
     await options.deployments.write(
       deployment,
-      { status: 'failed', lastError, statusMessage: failure.message, ...(deployment.status === 'deploying' ? { providerRef: null, endpointUrl: null } : {}) },
+      { status: 'failed', lastError, statusMessage: failure.message, ...(deployment.status === 'deploying' ? { providerRef: kept, endpointUrl: null } : {}) },
       { reason: `${deployment.status === 'deploying' ? 'deploy' : 'update'}-failed`, details: { code: failure.code, message: lastError.message } },
       actor,
     );

@@ -93,8 +93,9 @@ describe('modal through the REST API', () => {
     expect(test.body.usage).toMatchObject({ estimated: false });
     expect(test.body.usage.inputTokens).toBeGreaterThan(0);
     expect(test.body.usage.outputTokens).toBeGreaterThan(0);
-    // Modal bills container time, not tokens: a request has no price of its own (unpriced, not $0).
-    expect(test.body.costUsd).toBeNull();
+    // Modal bills container time, not tokens: the request itself costs a known $0 (the container time is
+    // the infrastructure cost below), not unpriced.
+    expect(test.body.costUsd).toBe(0);
     const chat = fake.requests.find((request) => request.path === '/v1/chat/completions');
     expect(chat?.body).toMatchObject({ model: adapterId, stream: true });
 
@@ -105,6 +106,7 @@ describe('modal through the REST API', () => {
     expect(l4.usdPerHour).toBeGreaterThan(0);
     app.clock.advance(60_000);
     const metrics = await expectMetricsCountTest(app, id, test.body);
+    expect(metrics.cost.totalUsd).toBe(0);
     expect(metrics.cost.pricing).toBe('per-gpu-second');
     expect(metrics.cost.infrastructureUsd).toBeGreaterThanOrEqual((l4.usdPerHour * 60) / 3600);
     expect(metrics.cost.infrastructureUsd).toBeLessThan((l4.usdPerHour * 90) / 3600);
@@ -160,17 +162,17 @@ describe('modal through the REST API', () => {
       expect(fake.liveApps()).toEqual([]);
     });
 
-    // BUG (reconciler.ts handleFailure): a deploy that fails by a thrown error (a refused CLI deploy, a
-    // 401, a malformed body…) records `details: { code }` only in its deploy-failed event, so the
-    // provider's message is in lastError but not in the history. Failures reported by observe
-    // (providerDetails) carry it. Remove `.fails` once handleFailure adds `message: lastError.message`.
-    it.fails('a failed modal deploy keeps the CLI\'s message in the deploy-failed event', async () => {
+    it('a failed modal deploy keeps the CLI\'s message in the deploy-failed event', async () => {
       await start();
       fake.setCliScenario({ deployFailure: { message: buildFailure, times: 1 } });
       const id = await deploy();
       await app.tick();
+      const failed = await app.get(id);
       const event = eventWithReason(await app.events(id), 'deploy-failed');
+      expect(event).toMatchObject({ from: 'deploying', to: 'failed', actor: 'reconciler' });
       expect(String(event.details['message'])).toContain(buildFailure);
+      // The same (redacted) text as lastError, next to its code.
+      expect(event.details).toEqual({ code: 'platform_api_error', message: failed.lastError.message });
     });
 
     it('a rate-limited modal deploy keeps the deployment deploying with the CLI\'s message, then reaches active', async () => {
@@ -228,7 +230,11 @@ describe('modal through the REST API', () => {
       expect(failed.lastError.code).toBe('platform_auth_failed');
       // The CLI echoes both the token id and the secret; modelport shows neither.
       expect(failed.lastError.message).toContain('is invalid or has been revoked');
-      expect(eventWithReason(await app.events(id), 'deploy-failed').details['code']).toBe('platform_auth_failed');
+      // The history keeps the CLI's reason too, as redacted as lastError.
+      const event = eventWithReason(await app.events(id), 'deploy-failed');
+      expect(event.details).toEqual({ code: 'platform_auth_failed', message: failed.lastError.message });
+      expect(String(event.details['message'])).not.toContain(wrongSecret);
+      expect(String(event.details['message'])).not.toContain(fake.credentials.MODAL_TOKEN_ID);
       expect(deploys()).toEqual([]);
       await readEverything(app, id);
       expectNeverShown(app, wrongSecret);

@@ -247,7 +247,8 @@ describe('predibase through the REST API', () => {
       expect(failed.status).toBe('failed');
       expect(failed.lastError.code).toBe('platform_auth_failed');
       expect(failed.lastError.message).toContain('Invalid or missing API token');
-      expect(eventWithReason(await app.events(id), 'deploy-failed').details['code']).toBe('platform_auth_failed');
+      // The history keeps Predibase's reason too, as redacted as lastError.
+      expect(eventWithReason(await app.events(id), 'deploy-failed').details).toEqual({ code: 'platform_auth_failed', message: failed.lastError.message });
       expect(creates()).toEqual([]);
       await readEverything(app, id);
       expectNeverShown(app, wrongToken);
@@ -261,6 +262,8 @@ describe('predibase through the REST API', () => {
       const failed = await app.get(id);
       expect(failed.lastError.code).toBe('platform_auth_failed');
       expect(failed.lastError.message).toContain('was revoked');
+      expect(failed.lastError.message).toContain('[redacted]');
+      expect(eventWithReason(await app.events(id), 'deploy-failed').details).toEqual({ code: 'platform_auth_failed', message: failed.lastError.message });
       await readEverything(app, id);
       expectNeverShown(app, fake.token);
     });

@@ -105,11 +105,13 @@ describe('replicate through the REST API', () => {
     expect(test.status).toBe(200);
     expect(test.body).toMatchObject({ success: true, output: `Echo: ${testPrompt.prompt}`, finishReason: 'stop', error: null });
     expect(test.body.usage).toEqual({ inputTokens: testPrompt.prompt.split(' ').length, outputTokens: testPrompt.prompt.split(' ').length + 1, estimated: false });
-    // Replicate bills instance time, not tokens: a request has no price of its own (unpriced, not $0).
-    expect(test.body.costUsd).toBeNull();
+    // Replicate bills instance time, not tokens: the request itself costs a known $0 (the instance time is
+    // the infrastructure cost below), not unpriced.
+    expect(test.body.costUsd).toBe(0);
 
     app.clock.advance(60_000);
     const metrics = await expectMetricsCountTest(app, id, test.body);
+    expect(metrics.cost.totalUsd).toBe(0);
     expect(metrics.cost.pricing).toBe('per-gpu-second');
     expect(metrics.cost.infrastructureUsd).toBeGreaterThanOrEqual((l40sUsdPerHour * 60) / 3600);
     expect(metrics.cost.infrastructureUsd).toBeLessThan((l40sUsdPerHour * 90) / 3600);
@@ -237,7 +239,8 @@ describe('replicate through the REST API', () => {
       expect(failed.status).toBe('failed');
       expect(failed.lastError.code).toBe('platform_auth_failed');
       expect(failed.lastError.message).toContain('valid authentication token');
-      expect(eventWithReason(await app.events(id), 'deploy-failed').details['code']).toBe('platform_auth_failed');
+      // The history keeps Replicate's reason too, as redacted as lastError.
+      expect(eventWithReason(await app.events(id), 'deploy-failed').details).toEqual({ code: 'platform_auth_failed', message: failed.lastError.message });
       expect(creates()).toEqual([]);
       await readEverything(app, id);
       expectNeverShown(app, wrongToken);
@@ -255,25 +258,30 @@ describe('replicate through the REST API', () => {
       expectNeverShown(app, fake.token);
     });
 
-    it('a malformed answer while observing fails the deploy with a clear message and leaves nothing running', async () => {
+    it('a malformed answer while observing keeps the deploy going with the error shown, and it recovers once Replicate answers properly', async () => {
       await start();
       const id = await deploy();
       await app.tick();
       fake.inject({ kind: 'malformed', operation: 'deployments.get' });
       await app.tick();
-      const failed = await app.get(id);
-      expect(failed.status).toBe('failed');
-      expect(failed.lastError.code).toBe('platform_api_error');
-      expect(failed.lastError.message).toContain('malformed response');
-      expect(release().configuration).toMatchObject({ min_instances: 0, max_instances: 0 });
+      const retrying = await app.get(id);
+      expect(retrying.status).toBe('deploying');
+      expect(retrying.lastError.code).toBe('platform_api_error');
+      expect(retrying.lastError.message).toMatch(/malformed response from GET \/v1\/deployments\/acme\/mp-[0-9a-f]{12}/);
+      expect(retrying.statusMessage).toMatch(/^retrying: .*malformed response/);
+      // A garbled read is no reason to switch anything off: the release is untouched.
+      expect(release()).toMatchObject({ number: 1, configuration: { hardware: 'gpu-l40s', min_instances: 0, max_instances: 2 } });
+
+      fake.advance(coldBootMs);
+      const active = await app.tickUntil(id, ['active', 'failed']);
+      expect(active.status).toBe('active');
+      expect(active.lastError).toBeNull();
+      expect(creates()).toHaveLength(1);
+      expect(fake.requestsFor('deployments.predictions.create')).toHaveLength(1);
+      expect(transitions(await app.events(id))).toEqual(['->pending', 'pending>deploying', 'deploying>active']);
     });
 
-    // BUG (replicate-lifecycle.ts worthAnotherLook): a 2xx whose body cannot be read may hide a create
-    // that happened, as Together's and Predibase's isAmbiguousCreateFailure already assume; Replicate's
-    // check only looks again for retryable errors and 409, so the deploy fails (non-retryable
-    // platform_api_error) with providerRef null and the created deployment is left on Replicate,
-    // unknown to modelport. Remove `.fails` once a 2xx-with-unreadable-body create is looked up by name.
-    it.fails('a malformed answer to a create that happened is looked up and adopted, not failed and orphaned', async () => {
+    it('a malformed answer to a create that happened is looked up and adopted, not failed and orphaned', async () => {
       const garbling = createAnswerSpoilingFetch((method, url) => method === 'POST' && url.pathname === '/v1/deployments', 'garble');
       await start({}, garbling.fetch);
       const id = await deploy();
@@ -282,7 +290,13 @@ describe('replicate through the REST API', () => {
       fake.advance(coldBootMs);
       const active = await app.tickUntil(id, ['active', 'failed']);
       expect(active.status).toBe('active');
+      expect(active.lastError).toBeNull();
       expect(creates()).toHaveLength(1);
+      // The one deployment on Replicate is the one modelport knows (no orphan beside it).
+      const [adopted] = fake.deployments();
+      expect(fake.deployments()).toHaveLength(1);
+      expect(active.providerEndpointUrl).toBe(`${fake.baseUrl}/deployments/acme/${String(adopted?.['name'])}/predictions`);
+      expect(transitions(await app.events(id))).toEqual(['->pending', 'pending>deploying', 'deploying>active']);
     });
 
     it('a deploy that outlives timeouts.deployMs fails with deploy-timed-out and the deployment is disabled', async () => {
@@ -326,6 +340,32 @@ describe('replicate through the REST API', () => {
       const metrics = await app.api('GET', `/api/deployments/${id}/metrics?window=1h`);
       expect(metrics.body.requests).toMatchObject({ total: 1, successful: 0, failed: 1 });
     });
+  });
+
+  it('deleting right after a stop answers 409 and keeps the row while Replicate refuses; after 15 minutes it deletes both', async () => {
+    await start();
+    const id = await deployActive();
+    expect((await app.api('POST', `/api/deployments/${id}/stop`)).status).toBe(202);
+    await app.tick();
+    const stopped = await app.get(id);
+    expect(stopped.status).toBe('stopped');
+
+    // Replicate refuses the DELETE of a deployment used less than 15 minutes ago: modelport says so and
+    // keeps the row, so nothing is left on Replicate that modelport no longer knows about.
+    const refused = await app.api('DELETE', `/api/deployments/${id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('conflict');
+    expect(refused.body.detail).toContain("the platform still holds this deployment's resource");
+    expect(refused.body.detail).toContain('try deleting again later');
+    expect(fake.requestsFor('deployments.delete')).toHaveLength(2);
+    expect(await app.get(id)).toMatchObject({ status: 'stopped', version: stopped.version });
+    expect(fake.deployments()).toHaveLength(1);
+    expect(release().configuration).toMatchObject({ min_instances: 0, max_instances: 0 });
+
+    fake.advance(DELETE_COOLDOWN_MS + 60_000);
+    expect((await app.api('DELETE', `/api/deployments/${id}`)).status).toBe(204);
+    expect(fake.deployments()).toEqual([]);
+    expect((await app.api('GET', `/api/deployments/${id}`)).status).toBe(404);
   });
 
   it('without REPLICATE_API_TOKEN the platform shows as not configured and deploy answers 422 at once', async () => {

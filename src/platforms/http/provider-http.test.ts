@@ -169,15 +169,26 @@ describe('createProviderHttp', () => {
     expect(response.data).toMatchObject({ error: { message: expect.stringContaining('no route') } });
   });
 
-  it('turns a body that fails the schema into a non-retryable malformed-response error', async () => {
+  it('turns a body that fails the schema into a malformed-response error, retryable later only for a safe read', async () => {
     fake.setScenario({ malformed: true });
-    const error = await client()
+    const readError = await client()
       .request({ method: 'GET', path: '/models', schema: ModelsSchema, retry: 'safe' })
       .catch((thrown: unknown) => thrown);
-    expect(error).toBeInstanceOf(PlatformApiError);
-    expect((error as Error).message).toContain('malformed response');
-    expect((error as PlatformApiError).retryable).toBe(false);
+    expect(readError).toBeInstanceOf(PlatformApiError);
+    expect((readError as Error).message).toContain('malformed response from GET /v1/models');
+    // A garbled read may be read again later by the caller, but the client itself does not repeat it.
+    expect((readError as PlatformApiError).retryable).toBe(true);
     expect(fake.requestsTo('models')).toHaveLength(1);
+
+    const ChatSchema = z.looseObject({ choices: z.array(z.unknown()) });
+    const createError = await client()
+      .request({ method: 'POST', path: '/chat/completions', body: chatBody, schema: ChatSchema, retry: 'never' })
+      .catch((thrown: unknown) => thrown);
+    expect(createError).toBeInstanceOf(PlatformApiError);
+    expect((createError as Error).message).toContain('malformed response from POST /v1/chat/completions');
+    // The create may have happened: repeating it blindly could make a second one.
+    expect((createError as PlatformApiError).retryable).toBe(false);
+    expect(fake.requestsTo('chat')).toHaveLength(1);
   });
 
   it('reports schema mismatches by path', async () => {

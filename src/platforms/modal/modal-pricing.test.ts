@@ -29,7 +29,12 @@ describe('modal pricing', () => {
     // No hardware: the default GPU is what gets deployed, so it is what gets billed.
     expect(connector.hourlyPrice(specOf())).toBe(connector.hourlyPrice(specOf({ hardware: 'L40S' })));
     expect(connector.hourlyPrice(specOf({ hardware: 'TPU-v5' }))).toBeNull();
-    expect(connector.tokenPrice(specOf())).toBeNull();
+  });
+
+  it('charges requests $0 themselves: the container time is the cost, billed through hourlyPrice', () => {
+    expect(connector.tokenPrice(specOf())).toEqual({ inputPerMillion: 0, outputPerMillion: 0 });
+    // Even where the hardware cannot be priced, a request adds nothing on top of the (unknown) time cost.
+    expect(connector.tokenPrice(specOf({ hardware: 'TPU-v5' }))).toEqual({ inputPerMillion: 0, outputPerMillion: 0 });
   });
 
   it('lists wizard hardware that agrees with hourlyPrice at default options', () => {

@@ -264,15 +264,28 @@ describe('replicate connector: faults', () => {
     expect(fake.requestsFor('deployments.predictions.create')).toHaveLength(2);
   });
 
-  it('reports a malformed body as a non-retryable API error', async () => {
+  it('reports a malformed body as an API error, retryable for a read and not for a billable create', async () => {
     const context = replicateTestContext(fake);
     const spec = replicateSpec();
     const ref = await connector.apply(spec, context);
+
+    // A garbled read may be read again later; the client does not repeat it at once.
     fake.inject({ kind: 'malformed', operation: 'deployments.get' });
-    const error = await rejectionOf(connector.observe(ref, spec, context));
-    expect(error).toBeInstanceOf(PlatformApiError);
-    expect(error).toMatchObject({ retryable: false });
-    expect((error as Error).message).toMatch(/malformed response/);
+    const readError = await rejectionOf(connector.observe(ref, spec, context));
+    expect(readError).toBeInstanceOf(PlatformApiError);
+    expect(readError).toMatchObject({ retryable: true });
+    expect((readError as Error).message).toMatch(/malformed response from GET \/v1\/deployments\//);
+    expect(fake.requestsFor('deployments.get').filter((request) => request.path.endsWith(name))).toHaveLength(2);
+    expect(await connector.observe(ref, spec, context)).toMatchObject({ phase: 'ready' });
+
+    // A garbled answer to a prediction create: it may have been billed, so it is neither repeated nor retryable.
+    const predictionsBefore = fake.requestsFor('deployments.predictions.create').length;
+    fake.inject({ kind: 'malformed', operation: 'deployments.predictions.create' });
+    const createError = await rejectionOf(collect(connector.invoke(ref, spec, chatRequest(), context)));
+    expect(createError).toBeInstanceOf(PlatformApiError);
+    expect(createError).toMatchObject({ retryable: false });
+    expect((createError as Error).message).toMatch(/malformed response from POST \/v1\/deployments\/.*\/predictions/);
+    expect(fake.requestsFor('deployments.predictions.create')).toHaveLength(predictionsBefore + 1);
   });
 
   it('a model failure mid-stream throws with Replicate\'s error after the tokens that arrived', async () => {

@@ -18,9 +18,13 @@ describe('replicate pricing', () => {
     expect(connector.hourlyPrice(spec(null))).toBe(3.51);
   });
 
-  it('leaves unknown SKUs unpriced, never $0, and prices no tokens', () => {
+  it('leaves unknown SKUs unpriced, never $0', () => {
     expect(connector.hourlyPrice(spec('gpu-b200'))).toBeNull();
-    expect(connector.tokenPrice(spec('gpu-t4'))).toBeNull();
+  });
+
+  it('charges requests $0 themselves: instance time is the cost, billed through hourlyPrice', () => {
+    expect(connector.tokenPrice(spec('gpu-t4'))).toEqual({ inputPerMillion: 0, outputPerMillion: 0 });
+    expect(connector.tokenPrice(spec('gpu-b200'))).toEqual({ inputPerMillion: 0, outputPerMillion: 0 });
   });
 
   it('has one entry per SKU, each with a positive price, and offers them to the wizard', () => {

@@ -281,6 +281,8 @@ describe('together faults', () => {
     const error = await connector.observe(ref, spec, context).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PlatformApiError);
     expect((error as Error).message).toContain('malformed');
+    // A garbled read may be read again on a later pass (a garbled create would not be).
+    expect((error as PlatformApiError).retryable).toBe(true);
   });
 
   it("passes a provider's refusal through with its message, not retryable", async () => {
