@@ -20,15 +20,7 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: false,
     chunkSizeWarningLimit: 600,
-    rolldownOptions: {
-      output: {
-        codeSplitting: {
-          groups: [
-            // Charts are only needed by the metrics view: one lazily loaded chunk, never in the first load.
-            { name: 'charts', test: /node_modules[\\/](recharts|@mantine[\\/]charts|d3-|victory-vendor|internmap|decimal\.js-light|eventemitter3|es-toolkit|immer|reselect|@reduxjs|redux|react-redux|use-sync-external-store|tiny-invariant)/ },
-          ],
-        },
-      },
-    },
+    // No manual chunking: the charts (recharts, @mantine/charts) are only reached through import() from
+    // the metrics view, so the bundler keeps them out of the first load by itself. bundle-size.mjs checks it.
   },
 });

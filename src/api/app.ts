@@ -53,15 +53,21 @@ export async function buildApp(services: ApiServices): Promise<FastifyInstance> 
   // Response schemas document the API; serialization stays plain JSON so a documented field never drops data.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler(createErrorHandler(services.logger));
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).type('application/problem+json').send({
+  let webShell = false;
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    // Client-side routes (/deployments/…, /new) load the app shell; API paths and missing files are 404s.
+    if (webShell && request.method === 'GET' && !path.startsWith('/api/') && !path.startsWith('/v1/') && !/\.[a-z0-9]+$/i.test(path)) {
+      return reply.type('text/html').sendFile('index.html');
+    }
+    return reply.status(404).type('application/problem+json').send({
       type: 'https://modelport.dev/problems/not-found',
       title: 'Not found',
       status: 404,
-      detail: `no route for ${request.method} ${request.url.split('?')[0]}`,
+      detail: `no route for ${request.method} ${path}`,
       code: 'not_found',
-    }),
-  );
+    });
+  });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -100,14 +106,9 @@ export async function buildApp(services: ApiServices): Promise<FastifyInstance> 
   await app.register(gatewayRoutes({ deployments: services.deployments, invocations: services.invocations }));
 
   if (services.webDir && existsSync(services.webDir)) {
-    await app.register(fastifyStatic, { root: services.webDir, prefix: '/', wildcard: false });
-    // Client-side routes (/deployments/..., /new) all load the app shell.
-    app.get('/*', { schema: { hide: true } }, (request, reply) => {
-      if (request.url.startsWith('/api/') || request.url.startsWith('/v1/')) {
-        return reply.status(404).type('application/problem+json').send({ type: 'https://modelport.dev/problems/not-found', title: 'Not found', status: 404, detail: `no route for ${request.method} ${request.url}`, code: 'not_found' });
-      }
-      return reply.sendFile('index.html');
-    });
+    // Files are looked up per request (wildcard), so a rebuilt UI is served without a restart.
+    await app.register(fastifyStatic, { root: services.webDir, prefix: '/' });
+    webShell = true;
   }
   return app;
 }

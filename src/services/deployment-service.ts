@@ -13,6 +13,7 @@ import {
   NotFoundError,
   PlatformNotConfiguredError,
   ValidationError,
+  type ValidationIssue,
 } from '../core/errors/index.js';
 import type { Clock } from '../platforms/connector.js';
 import type { PlatformRegistry } from '../platforms/registry.js';
@@ -135,6 +136,26 @@ export function createDeploymentService(deps: DeploymentServiceDeps) {
         if (idempotencyKey && error instanceof ConflictError) {
           const existing = await store.deployments.getByIdempotencyKey(idempotencyKey);
           if (existing) return { deployment: sameRequest(existing, spec, idempotencyKey), created: false };
+        }
+        throw error;
+      }
+    },
+
+    /**
+     * Dry run of create: every check create makes (schema, platform rules, files, name taken), nothing
+     * stored. For the wizard's live validation.
+     */
+    async check(input: unknown): Promise<{ valid: boolean; issues: ValidationIssue[] }> {
+      try {
+        const spec = parseInput(DeploymentSpecSchema, input, 'deployment');
+        await checkForPlatform(spec, randomUUID());
+        if (await store.deployments.getByName(spec.name)) {
+          return { valid: false, issues: [{ path: 'name', message: `a deployment named '${spec.name}' already exists` }] };
+        }
+        return { valid: true, issues: [] };
+      } catch (error) {
+        if (error instanceof ValidationError) {
+          return { valid: false, issues: error.issues.length > 0 ? error.issues : [{ path: '', message: error.message }] };
         }
         throw error;
       }

@@ -136,3 +136,26 @@ describe('bad input never yields a 500 and never leaves half-written rows', () =
     expect(different.body.code).toBe('conflict');
   });
 });
+
+describe('dry-run validation', () => {
+  let modelport: TestModelport;
+  beforeAll(async () => {
+    modelport = await startTestModelport();
+  });
+  afterAll(async () => modelport?.dispose());
+
+  it('reports what create would refuse, and stores nothing', async () => {
+    const ok = await modelport.call('POST', '/api/deployments/validate', valid);
+    expect(ok.body).toEqual({ valid: true, issues: [] });
+    const bad = await modelport.call('POST', '/api/deployments/validate', { ...valid, scaling: { minReplicas: 2, maxReplicas: 1 }, adapter: { id: 'missing/adapter.gguf' } });
+    expect(bad.status).toBe(200);
+    expect(bad.body.valid).toBe(false);
+    expect(bad.body.issues.map((issue: { path: string }) => issue.path)).toContain('scaling.minReplicas');
+    const missingFile = await modelport.call('POST', '/api/deployments/validate', { ...valid, adapter: { id: 'missing/adapter.gguf' } });
+    expect(missingFile.body).toMatchObject({ valid: false, issues: [{ path: 'adapter.id' }] });
+    await modelport.call('POST', '/api/deployments', valid);
+    const taken = await modelport.call('POST', '/api/deployments/validate', valid);
+    expect(taken.body).toEqual({ valid: false, issues: [{ path: 'name', message: "a deployment named 'support-bot' already exists" }] });
+    expect((await modelport.call('GET', '/api/deployments')).body.items).toHaveLength(1);
+  });
+});

@@ -48,6 +48,19 @@ export function deploymentRoutes(services: ApiServices): FastifyPluginAsync {
       },
     );
 
+    app.post(
+      '/api/deployments/validate',
+      {
+        schema: {
+          tags: ['deployments'],
+          summary: 'Check a deployment spec as create would (schema, platform rules, model files, name taken) without creating it',
+          body: z.unknown(),
+          response: { 200: z.object({ valid: z.boolean(), issues: z.array(z.object({ path: z.string(), message: z.string() })) }) },
+        },
+      },
+      async (request) => services.deployments.check(request.body),
+    );
+
     app.get(
       '/api/deployments',
       {

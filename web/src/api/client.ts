@@ -1,7 +1,8 @@
+import { authorizationHeader } from '../lib/api-token';
 import { ApiError, toProblem } from './api-error';
 
 export interface RequestOptions {
-  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Sent as JSON. */
   body?: unknown;
   headers?: Record<string, string>;
@@ -28,7 +29,7 @@ export async function apiStream(path: string, options: RequestOptions = {}): Pro
 }
 
 async function send(path: string, options: RequestOptions): Promise<Response> {
-  const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+  const headers: Record<string, string> = { accept: 'application/json', ...authorizationHeader(), ...options.headers };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   try {
     return await fetch(path, {

@@ -42,6 +42,10 @@ export function hintFor(problem: Pick<Problem, 'code' | 'retryAfterMs' | 'issues
       return 'The platform did not answer in time. Retry, or raise the request timeout in the deployment settings.';
     case 'network_error':
       return 'Start the server (npm start) or check your connection; this page retries by itself.';
+    case 'unauthorized':
+      return 'This server requires an API token. Enter one when asked (create it with `modelport token create`).';
+    case 'forbidden':
+      return 'Your API token may only read. Ask an admin for a deployer token, then enter it again.';
     case 'internal_error':
       return 'The server logged the details. Retry; if it keeps failing, check the server log.';
     default:

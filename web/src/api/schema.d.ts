@@ -110,6 +110,256 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Credential names in use and where each comes from (values are never returned) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Credential"][];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/credentials/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Store a credential, encrypted at rest (needs MODELPORT_SECRET_KEY). Overrides the environment. */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        value: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Remove a stored credential (the environment value, if any, applies again) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** API tokens, without secrets */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["ApiToken"][];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a token: admin (everything), deployer (deployments, tests, routes, gateway) or viewer (read only). The secret is shown only in this response. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @enum {string} */
+                        role: "admin" | "deployer" | "viewer";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            token: components["schemas"]["ApiToken"];
+                            secret: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a token */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/deployments": {
         parameters: {
             query?: never;
@@ -273,6 +523,52 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a deployment spec as create would (schema, platform rules, model files, name taken) without creating it */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            valid: boolean;
+                            issues: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
                     };
                 };
             };
@@ -1246,7 +1542,8 @@ export interface components {
             } | null;
         };
         MetricsInput: {
-            window: string;
+            /** @enum {string} */
+            window: "1h" | "24h" | "7d" | "30d";
             from: string;
             to: string;
             requests: {
@@ -1279,7 +1576,15 @@ export interface components {
                 pricing: string;
             };
             series: {
-                [key: string]: unknown;
+                at: string;
+                requests: number;
+                errors: number;
+                latencyP50Ms: number | null;
+                latencyP95Ms: number | null;
+                ttftP50Ms: number | null;
+                inputTokens: number;
+                outputTokens: number;
+                costUsd: number | null;
             }[];
             latencyHistogram: {
                 leMs: number | null;
@@ -1320,6 +1625,23 @@ export interface components {
                 asOf: string;
             };
             docsUrl: string | null;
+        };
+        CredentialInput: {
+            name: string;
+            /** @enum {string} */
+            source: "stored" | "environment";
+            updatedAt: string | null;
+            usedBy: string[];
+        };
+        ApiTokenInput: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            role: "admin" | "deployer" | "viewer";
+            prefix: string;
+            createdAt: string;
+            lastUsedAt: string | null;
+            revokedAt: string | null;
         };
         Problem: {
             type: string;
@@ -1468,7 +1790,8 @@ export interface components {
             } | null;
         };
         Metrics: {
-            window: string;
+            /** @enum {string} */
+            window: "1h" | "24h" | "7d" | "30d";
             from: string;
             to: string;
             requests: {
@@ -1501,7 +1824,15 @@ export interface components {
                 pricing: string;
             };
             series: {
-                [key: string]: unknown;
+                at: string;
+                requests: number;
+                errors: number;
+                latencyP50Ms: number | null;
+                latencyP95Ms: number | null;
+                ttftP50Ms: number | null;
+                inputTokens: number;
+                outputTokens: number;
+                costUsd: number | null;
             }[];
             latencyHistogram: {
                 leMs: number | null;
@@ -1542,6 +1873,23 @@ export interface components {
                 asOf: string;
             };
             docsUrl: string | null;
+        };
+        Credential: {
+            name: string;
+            /** @enum {string} */
+            source: "stored" | "environment";
+            updatedAt: string | null;
+            usedBy: string[];
+        };
+        ApiToken: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            role: "admin" | "deployer" | "viewer";
+            prefix: string;
+            createdAt: string;
+            lastUsedAt: string | null;
+            revokedAt: string | null;
         };
     };
     responses: never;

@@ -63,7 +63,7 @@ export async function* readSse(response: Response, signal?: AbortSignal): AsyncG
       const { done, value } = await reader.read();
       if (done) parser.end();
       else parser.push(value);
-      while (queue.length > 0) yield queue.shift() as SseEvent;
+      for (let next = queue.shift(); next; next = queue.shift()) yield next;
       if (done) return;
     }
   } finally {

@@ -1,7 +1,9 @@
 import { ActionIcon, Anchor, AppShell, Box, Button, Container, Group, Progress, Text, Tooltip, useComputedColorScheme, useMantineColorScheme } from '@mantine/core';
-import { IconApi, IconMoon, IconPlus, IconSun } from '@tabler/icons-react';
+import { IconApi, IconLogout, IconMoon, IconPlus, IconSun } from '@tabler/icons-react';
+import { useEffect, useState } from 'react';
 import { Link, NavLink, Outlet, ScrollRestoration, useNavigation } from 'react-router';
 import { LiveIndicator } from '../features/deployments/components/live-indicator';
+import { onApiTokenChange, readApiToken, saveApiToken } from '../lib/api-token';
 import classes from './app-layout.module.css';
 
 /** Header with navigation, live-status and theme switch; the routed view below it. */
@@ -45,6 +47,7 @@ export function AppLayout() {
                   <IconApi size={18} aria-hidden />
                 </ActionIcon>
               </Tooltip>
+              <SignOut />
               <ColorSchemeToggle />
             </Group>
           </Group>
@@ -58,6 +61,20 @@ export function AppLayout() {
       </AppShell.Main>
       <ScrollRestoration />
     </AppShell>
+  );
+}
+
+/** Forget the stored API token (only shown when one is stored). */
+function SignOut() {
+  const [hasToken, setHasToken] = useState(() => readApiToken() !== null);
+  useEffect(() => onApiTokenChange(() => setHasToken(readApiToken() !== null)), []);
+  if (!hasToken) return null;
+  return (
+    <Tooltip label="Forget the API token in this browser">
+      <ActionIcon variant="default" size="lg" onClick={() => saveApiToken(null)} aria-label="Forget the API token">
+        <IconLogout size={18} aria-hidden />
+      </ActionIcon>
+    </Tooltip>
   );
 }
 

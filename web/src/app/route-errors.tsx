@@ -1,4 +1,4 @@
-import { Button, Center, Stack, Text, Title } from '@mantine/core';
+import { Button, Center, Loader, Stack, Text, Title } from '@mantine/core';
 import { Link, isRouteErrorResponse, useRouteError } from 'react-router';
 import { ProblemAlert } from '../components/problem-alert';
 
@@ -22,6 +22,15 @@ export function RouteErrorBoundary() {
           </Button>
         </Button.Group>
       </Stack>
+    </Center>
+  );
+}
+
+/** Shown while the first view's code loads (a deep link to a lazily loaded view). */
+export function RouteLoading() {
+  return (
+    <Center py={120}>
+      <Loader aria-label="Loading" />
     </Center>
   );
 }

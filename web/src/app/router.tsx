@@ -1,7 +1,7 @@
 import { createBrowserRouter, type RouteObject } from 'react-router';
 import { DashboardRoute } from '../features/deployments/routes/dashboard-route';
 import { AppLayout } from './app-layout';
-import { NotFoundRoute, RouteErrorBoundary } from './route-errors';
+import { NotFoundRoute, RouteErrorBoundary, RouteLoading } from './route-errors';
 
 /**
  * Every view has a URL. The dashboard is in the first bundle; the other views, and the charts inside the
@@ -12,31 +12,38 @@ export const routes: RouteObject[] = [
     path: '/',
     Component: AppLayout,
     ErrorBoundary: RouteErrorBoundary,
+    HydrateFallback: RouteLoading,
     children: [
-      { index: true, Component: DashboardRoute },
       {
-        path: 'new',
-        lazy: async () => ({ Component: (await import('../features/wizard/routes/new-deployment-route')).NewDeploymentRoute }),
-      },
-      {
-        path: 'deployments/:id',
-        lazy: async () => ({ Component: (await import('../features/deployments/routes/deployment-layout-route')).DeploymentLayoutRoute }),
+        // Errors inside a view render inside the layout, so the header and navigation stay usable.
+        ErrorBoundary: RouteErrorBoundary,
         children: [
+          { index: true, Component: DashboardRoute },
           {
-            index: true,
-            lazy: async () => ({ Component: (await import('../features/deployments/routes/deployment-overview-route')).DeploymentOverviewRoute }),
+            path: 'new',
+            lazy: async () => ({ Component: (await import('../features/wizard/routes/new-deployment-route')).NewDeploymentRoute }),
           },
           {
-            path: 'test',
-            lazy: async () => ({ Component: (await import('../features/testing/routes/endpoint-test-route')).EndpointTestRoute }),
+            path: 'deployments/:id',
+            lazy: async () => ({ Component: (await import('../features/deployments/routes/deployment-layout-route')).DeploymentLayoutRoute }),
+            children: [
+              {
+                index: true,
+                lazy: async () => ({ Component: (await import('../features/deployments/routes/deployment-overview-route')).DeploymentOverviewRoute }),
+              },
+              {
+                path: 'test',
+                lazy: async () => ({ Component: (await import('../features/testing/routes/endpoint-test-route')).EndpointTestRoute }),
+              },
+              {
+                path: 'metrics',
+                lazy: async () => ({ Component: (await import('../features/metrics/routes/metrics-route')).MetricsRoute }),
+              },
+            ],
           },
-          {
-            path: 'metrics',
-            lazy: async () => ({ Component: (await import('../features/metrics/routes/metrics-route')).MetricsRoute }),
-          },
+          { path: '*', Component: NotFoundRoute },
         ],
       },
-      { path: '*', Component: NotFoundRoute },
     ],
   },
 ];

@@ -5,9 +5,9 @@ import type { ReactNode } from 'react';
 export function PageHeader({ title, description, actions, badge }: { title: ReactNode; description?: ReactNode; actions?: ReactNode; badge?: ReactNode }) {
   return (
     <Group justify="space-between" align="flex-start" gap="md" mb="lg">
-      <Stack gap={4} style={{ minWidth: 0, flex: 1 }}>
+      <Stack gap={4} style={{ minWidth: 0, flex: '1 1 260px' }}>
         <Group gap="sm" align="center" wrap="wrap">
-          <Title order={1} fz={{ base: 24, sm: 28 }} style={{ wordBreak: 'break-word' }}>
+          <Title order={1} fz={{ base: 24, sm: 28 }} style={{ overflowWrap: 'anywhere' }}>
             {title}
           </Title>
           {badge}

@@ -1,8 +1,8 @@
 /**
- * The server's own domain rules, shared with the UI so that the wizard validates exactly as the API does
- * and buttons offer exactly the transitions the state machine allows. These modules are pure (zod only).
+ * The server's state machine, shared with the UI so that buttons offer exactly the transitions the
+ * server allows. Pure and zod-free, so the dashboard's first load stays small; the zod schemas live in
+ * core-schemas.ts and load with the views that validate.
  */
-export { DeploymentSpecSchema, DeploymentChangesSchema, DeploymentNameSchema } from '../../../src/core/deployment-spec.js';
 export {
   canApply,
   deletableStatuses,
@@ -10,4 +10,3 @@ export {
   isTransient,
   transientStatuses,
 } from '../../../src/core/deployment-status.js';
-export { platformIds } from '../../../src/core/platform-id.js';

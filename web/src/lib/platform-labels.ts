@@ -13,3 +13,6 @@ export const platformLabels: Record<PlatformId, string> = {
 export function platformLabel(id: string): string {
   return (platformLabels as Record<string, string>)[id] ?? id;
 }
+
+/** Every platform id the API knows, in the catalogue's order (checked against the generated types above). */
+export const platformIds = Object.keys(platformLabels) as PlatformId[];

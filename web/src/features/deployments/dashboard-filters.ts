@@ -1,5 +1,6 @@
 import type { Deployment, DeploymentStatus, PlatformId } from '../../api/types';
-import { deploymentStatuses, platformIds } from '../../lib/core';
+import { deploymentStatuses } from '../../lib/core';
+import { platformIds } from '../../lib/platform-labels';
 
 export type DashboardView = 'grid' | 'list';
 

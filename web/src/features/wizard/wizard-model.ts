@@ -1,5 +1,5 @@
 import type { CreateDeploymentBody, Platform } from '../../api/types';
-import { DeploymentSpecSchema } from '../../lib/core';
+import { DeploymentSpecSchema } from '../../lib/core-schemas';
 import { mapIssues, type SchemaIssue } from '../../lib/spec-issues';
 
 /** One environment variable row; `id` keeps React keys stable while rows are edited. */
@@ -135,7 +135,7 @@ export function validateWizard(values: WizardValues, context: ValidationContext)
   const platform = context.platforms.find((item) => item.id === values.platform);
   if (values.platform === '') errors['platform'] = 'choose a platform';
   else if (!platform) errors['platform'] = `platform '${values.platform}' is not available on this server`;
-  else if (!platform.configured) errors['platform'] = `${platform.name} is not configured: set ${platform.missingCredentials.join(', ')} in the server environment`;
+  else if (!platform.configured) errors['platform'] = `${platform.name} is not configured: store ${platform.missingCredentials.join(', ')} below, or set ${platform.missingCredentials.length > 1 ? 'them' : 'it'} in the server environment`;
 
   const parsed = DeploymentSpecSchema.safeParse(toSpec(values));
   if (!parsed.success) {
@@ -145,7 +145,7 @@ export function validateWizard(values: WizardValues, context: ValidationContext)
 
   const seen = new Map<string, number>();
   values.env.forEach((row, index) => {
-    if (row.key === '' && row.value !== '') errors[`env.${index}.key`] ??= 'name the variable';
+    if (row.key === '' && row.value !== '') errors[`env.${index}.key`] = 'name the variable';
     if (row.key === '') return;
     const first = seen.get(row.key);
     if (first !== undefined) errors[`env.${index}.key`] ??= `${row.key} is already set above`;
@@ -155,8 +155,31 @@ export function validateWizard(values: WizardValues, context: ValidationContext)
   const options = parsePlatformOptions(values.platformOptions);
   if (!options.ok) errors['platformOptions'] = options.message;
 
+  // The fields the wizard adds for a self-hosted server; the connector checks the rest when the spec is sent.
+  if (values.platform === OPENAI_COMPATIBLE) {
+    if (values.baseUrl.trim() === '') errors['baseUrl'] = 'required: the OpenAI base URL of your server';
+    else if (!isHttpUrl(values.baseUrl.trim())) errors['baseUrl'] = 'enter an http(s) URL, e.g. http://10.0.0.5:8000/v1';
+  }
+
   if (values.name !== '' && context.existingNames.has(values.name)) errors['name'] ??= `a deployment named ${values.name} already exists`;
   return errors;
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Sections that only some platforms take. This mirrors what the connectors' validate() refuses, so the
+ * wizard does not offer a field the server would reject; the server's answer stays the authority.
+ */
+export function takesEnvironment(platformId: string): boolean {
+  return platformId !== 'local' && platformId !== OPENAI_COMPATIBLE;
 }
 
 /** Errors of the fields a step shows. */

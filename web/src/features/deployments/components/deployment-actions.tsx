@@ -117,3 +117,12 @@ export function DeleteButton({ deployment, size = 'xs', variant = 'light', onDel
     </>
   );
 }
+
+/**
+ * The one lifecycle action a dashboard card offers: deploy what is not running, stop what is. The
+ * detail page offers every allowed action (stopping a failed deployment, deleting).
+ */
+export function PrimaryLifecycleAction({ deployment }: { deployment: Deployment }) {
+  if (canApply('deploy', deployment.status)) return <DeployButton deployment={deployment} />;
+  return <StopButton deployment={deployment} />;
+}

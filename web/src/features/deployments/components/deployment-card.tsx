@@ -5,7 +5,7 @@ import { Link } from 'react-router';
 import type { Deployment } from '../../../api/types';
 import { StatusBadge } from '../../../components/status-badge';
 import { formatRelative } from '../../../lib/format';
-import { DeployButton, StopButton } from './deployment-actions';
+import { PrimaryLifecycleAction } from './deployment-actions';
 import { EndpointLine, ModelLine, PlatformBadge } from './deployment-summary';
 
 /** A deployment on the dashboard grid, with its quick actions. Memoised: live updates re-render only the card that changed. */
@@ -40,8 +40,7 @@ export const DeploymentCard = memo(function DeploymentCard({ deployment }: { dep
         </Text>
         <Group gap={6} pt={4}>
           <QuickLinks deployment={deployment} />
-          <StopButton deployment={deployment} />
-          <DeployButton deployment={deployment} />
+          <PrimaryLifecycleAction deployment={deployment} />
         </Group>
       </Stack>
     </Card>

@@ -1,4 +1,4 @@
-import { Anchor, Badge, Group, Text } from '@mantine/core';
+import { Badge, Group, Text } from '@mantine/core';
 import type { Deployment } from '../../../api/types';
 import { CopyValue } from '../../../components/copy-value';
 import { platformLabel } from '../../../lib/platform-labels';
@@ -53,9 +53,9 @@ export function EndpointLine({ deployment, withLabel = true }: { deployment: Dep
           Endpoint
         </Text>
       )}
-      <Anchor href={deployment.endpointUrl} size="sm" ff="monospace" truncate="end" target="_blank" rel="noreferrer" style={{ minWidth: 0 }}>
+      <Text size="sm" ff="monospace" truncate="end" style={{ minWidth: 0 }} title={deployment.endpointUrl}>
         {deployment.endpointUrl}
-      </Anchor>
+      </Text>
       <CopyValue value={deployment.endpointUrl} label={`Copy endpoint URL of ${deployment.name}`} size="xs" />
     </Group>
   );

@@ -5,7 +5,7 @@ import type { Deployment } from '../../../api/types';
 import { StatusBadge } from '../../../components/status-badge';
 import { formatRelative } from '../../../lib/format';
 import { QuickLinks } from './deployment-card';
-import { DeployButton, StopButton } from './deployment-actions';
+import { PrimaryLifecycleAction } from './deployment-actions';
 import { EndpointLine, PlatformBadge } from './deployment-summary';
 
 /** The dashboard's list view: denser than the grid, for many deployments. */
@@ -71,8 +71,7 @@ const DeploymentRow = memo(function DeploymentRow({ deployment }: { deployment: 
       <Table.Td>
         <Group gap={6} wrap="nowrap" justify="flex-end">
           <QuickLinks deployment={deployment} />
-          <StopButton deployment={deployment} />
-          <DeployButton deployment={deployment} />
+          <PrimaryLifecycleAction deployment={deployment} />
         </Group>
       </Table.Td>
     </Table.Tr>

@@ -2,12 +2,14 @@ import { notifications } from '@mantine/notifications';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState, type ReactNode } from 'react';
 import type { Deployment } from '../../../api/types';
+import { onApiTokenChange } from '../../../lib/api-token';
 import { deploymentKeys } from '../api/query-keys';
 import { writeDeploymentChange } from './deployment-cache';
+import { openFetchEventSource } from './fetch-event-source';
 import { LiveModeContext, type LiveMode } from './live-mode';
 import { settledNotice } from './settled-notice';
 
-/** Minimal EventSource surface, so tests can drive the provider without a server. */
+/** The EventSource surface the provider uses (implemented over fetch; tests drive a fake). */
 export interface EventSourceLike {
   addEventListener(type: string, listener: (event: MessageEvent<string>) => void): void;
   onerror: ((event: Event) => void) | null;
@@ -22,16 +24,18 @@ export interface LiveUpdatesProviderProps {
 }
 
 const STREAM_URL = '/api/events/stream';
-const openEventSource = (url: string): EventSourceLike => new EventSource(url);
 
 /**
  * Keeps every deployment cache current from `/api/events/stream` and announces completed actions.
  * When the stream errors, views fall back to polling every 5 s (through LiveModeContext) and the
  * stream is retried; on reconnect the caches are refreshed once to catch up on what was missed.
  */
-export function LiveUpdatesProvider({ children, createSource = openEventSource, retryMs = 10_000 }: LiveUpdatesProviderProps) {
+export function LiveUpdatesProvider({ children, createSource = openFetchEventSource, retryMs = 10_000 }: LiveUpdatesProviderProps) {
   const queryClient = useQueryClient();
   const [mode, setMode] = useState<LiveMode>('connecting');
+  // A new API token reopens the stream with it.
+  const [tokenVersion, setTokenVersion] = useState(0);
+  useEffect(() => onApiTokenChange(() => setTokenVersion((version) => version + 1)), []);
 
   useEffect(() => {
     let source: EventSourceLike | null = null;
@@ -80,7 +84,7 @@ export function LiveUpdatesProvider({ children, createSource = openEventSource, 
       clearTimeout(retry);
       source?.close();
     };
-  }, [createSource, queryClient, retryMs]);
+  }, [createSource, queryClient, retryMs, tokenVersion]);
 
   return <LiveModeContext.Provider value={mode}>{children}</LiveModeContext.Provider>;
 }

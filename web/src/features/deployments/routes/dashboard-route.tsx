@@ -1,36 +1,35 @@
 import { Button, CloseButton, EmptyState, Group, Pagination, Paper, Select, SegmentedControl, SimpleGrid, Skeleton, Stack, Text, TextInput, VisuallyHidden } from '@mantine/core';
+import { useDocumentTitle } from '@mantine/hooks';
 import { IconActivity, IconAlertTriangle, IconLayoutGrid, IconList, IconLoader2, IconPlus, IconRocket, IconSearch, IconServer2 } from '@tabler/icons-react';
-import { useDeferredValue, useMemo } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { useDeferredValue, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { Link } from 'react-router';
 import type { Deployment } from '../../../api/types';
 import { PageHeader } from '../../../components/page-header';
 import { ProblemAlert } from '../../../components/problem-alert';
 import { StatCard } from '../../../components/stat-card';
-import { deploymentStatuses, platformIds } from '../../../lib/core';
+import { deploymentStatuses } from '../../../lib/core';
 import { formatNumber } from '../../../lib/format';
-import { platformLabel } from '../../../lib/platform-labels';
+import { platformIds, platformLabel } from '../../../lib/platform-labels';
 import { statusAppearance } from '../../../lib/status';
 import { useDeployments } from '../api/get-deployments';
 import { DeploymentCard } from '../components/deployment-card';
 import { DeploymentTable } from '../components/deployment-table';
+import { useDashboardFilters } from '../use-dashboard-filters';
 import {
   countByStatus,
   filterDeployments,
   hasActiveFilters,
   pageOf,
   pageSizes,
-  readFilters,
-  writeFilters,
   type DashboardFilters,
   type StatusCounts,
 } from '../dashboard-filters';
 
 /** `/`: statistics, filters (in the URL) and every deployment, kept live. */
 export function DashboardRoute() {
-  const [searchParams, setSearchParams] = useSearchParams();
-  const filters = readFilters(searchParams);
+  useDocumentTitle('Deployments · modelport');
+  const [filters, setFilters] = useDashboardFilters();
   const deployments = useDeployments();
-  const setFilters = (change: Partial<DashboardFilters>) => setSearchParams(writeFilters(filters, change), { replace: 'query' in change });
 
   return (
     <>
@@ -56,6 +55,24 @@ export function DashboardRoute() {
 
 function DashboardContent({ all, filters, setFilters }: { all: Deployment[]; filters: DashboardFilters; setFilters: (change: Partial<DashboardFilters>) => void }) {
   const counts = useMemo(() => countByStatus(all), [all]);
+  // The search box answers keystrokes from local state; the URL follows.
+  const [search, setSearch] = useState(filters.query);
+  // Queries this box wrote that the URL has not shown yet; any other URL query (Back, "Clear filters") is adopted.
+  const pendingQueries = useRef<string[]>([]);
+  useEffect(() => {
+    const index = pendingQueries.current.indexOf(filters.query);
+    if (index >= 0) {
+      pendingQueries.current = pendingQueries.current.slice(index + 1);
+      return;
+    }
+    pendingQueries.current = [];
+    setSearch(filters.query);
+  }, [filters.query]);
+  const changeSearch = (value: string) => {
+    setSearch(value);
+    pendingQueries.current.push(value.trim());
+    setFilters({ query: value });
+  };
   // Typing in the search box stays instant with 1,000 deployments: the list catches up a frame later.
   const deferredQuery = useDeferredValue(filters.query);
   const filtered = useMemo(
@@ -93,9 +110,9 @@ function DashboardContent({ all, filters, setFilters }: { all: Deployment[]; fil
             label="Search"
             placeholder="Name, model or adapter"
             leftSection={<IconSearch size={16} aria-hidden />}
-            value={filters.query}
-            onChange={(event) => setFilters({ query: event.currentTarget.value })}
-            rightSection={filters.query ? <CloseButton size="sm" aria-label="Clear search" onClick={() => setFilters({ query: '' })} /> : null}
+            value={search}
+            onChange={(event) => changeSearch(event.currentTarget.value)}
+            rightSection={search ? <CloseButton size="sm" aria-label="Clear search" onClick={() => changeSearch('')} /> : null}
             w={{ base: '100%', xs: 240 }}
           />
           <Select
@@ -120,7 +137,7 @@ function DashboardContent({ all, filters, setFilters }: { all: Deployment[]; fil
         </Group>
         <Group gap="sm" align="center">
           <Text size="sm" c="dimmed" aria-live="polite" data-testid="result-count">
-            {filtered.length === all.length ? `${formatNumber(all.length)} deployments` : `${formatNumber(filtered.length)} of ${formatNumber(all.length)}`}
+            {filtered.length === all.length ? `${formatNumber(all.length)} deployment${all.length === 1 ? '' : 's'}` : `${formatNumber(filtered.length)} of ${formatNumber(all.length)}`}
           </Text>
           <SegmentedControl
             aria-label="Layout"
@@ -171,7 +188,7 @@ function DashboardContent({ all, filters, setFilters }: { all: Deployment[]; fil
   );
 }
 
-function ViewLabel({ icon, label }: { icon: React.ReactNode; label: string }) {
+function ViewLabel({ icon, label }: { icon: ReactNode; label: string }) {
   return (
     <Group gap={6} wrap="nowrap">
       {icon}

@@ -1,4 +1,5 @@
 import { Anchor, Breadcrumbs, Center, Group, Loader, Stack, Tabs, Text } from '@mantine/core';
+import { useDocumentTitle } from '@mantine/hooks';
 import { IconChartLine, IconInfoCircle, IconMessageChatbot } from '@tabler/icons-react';
 import { Link, Outlet, useLocation, useNavigate, useParams } from 'react-router';
 import { PageHeader } from '../../../components/page-header';
@@ -10,7 +11,7 @@ import { PlatformBadge } from '../components/deployment-summary';
 import type { DeploymentOutletContext } from './deployment-context';
 
 const tabs = [
-  { value: '', label: 'Overview', icon: IconInfoCircle },
+  { value: 'overview', label: 'Overview', icon: IconInfoCircle },
   { value: 'test', label: 'Test endpoint', icon: IconMessageChatbot },
   { value: 'metrics', label: 'Metrics', icon: IconChartLine },
 ] as const;
@@ -21,7 +22,8 @@ export function DeploymentLayoutRoute() {
   const location = useLocation();
   const navigate = useNavigate();
   const deployment = useDeployment(id);
-  const tab = location.pathname.endsWith('/test') ? 'test' : location.pathname.endsWith('/metrics') ? 'metrics' : '';
+  useDocumentTitle(deployment.data ? `${deployment.data.name} · modelport` : 'modelport');
+  const tab = location.pathname.endsWith('/test') ? 'test' : location.pathname.endsWith('/metrics') ? 'metrics' : 'overview';
 
   if (deployment.isPending) {
     return (
@@ -51,7 +53,7 @@ export function DeploymentLayoutRoute() {
             <PlatformBadge platform={current.platform} />
           </Group>
         }
-        description={current.statusMessage ?? undefined}
+        description={current.statusMessage && current.statusMessage !== current.lastError?.message ? current.statusMessage : undefined}
         actions={
           <>
             <DeployButton deployment={current} size="sm" />
@@ -60,10 +62,10 @@ export function DeploymentLayoutRoute() {
           </>
         }
       />
-      <Tabs value={tab} onChange={(value) => navigate(`/deployments/${current.id}${value ? `/${value}` : ''}`)} mb="lg" keepMounted={false}>
+      <Tabs value={tab} onChange={(value) => navigate(`/deployments/${current.id}${value && value !== 'overview' ? `/${value}` : ''}`)} mb="lg" keepMounted={false}>
         <Tabs.List>
           {tabs.map(({ value, label, icon: Icon }) => (
-            <Tabs.Tab key={value || 'overview'} value={value} leftSection={<Icon size={16} aria-hidden />}>
+            <Tabs.Tab key={value} value={value} leftSection={<Icon size={16} aria-hidden />}>
               {label}
             </Tabs.Tab>
           ))}

@@ -1,4 +1,4 @@
-import { Alert, Anchor, Button, Code, DataList, Grid, Group, Paper, PasswordInput, Skeleton, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Code, DataList, Grid, Group, Paper, PasswordInput, Skeleton, Stack, Text, Title } from '@mantine/core';
 import { IconAlertTriangle, IconBulb, IconFlask, IconMessageChatbot } from '@tabler/icons-react';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
@@ -27,7 +27,7 @@ export function DeploymentOverviewRoute() {
           {notice}
         </Alert>
       ))}
-      <Grid gutter="lg">
+      <Grid gap="lg">
         <Grid.Col span={{ base: 12, md: 7 }}>
           <Stack gap="lg">
             <Section title="Status">
@@ -40,7 +40,7 @@ export function DeploymentOverviewRoute() {
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 5 }}>
           <Stack gap="lg">
-            <Section title="Change scaling">
+            <Section title="Scaling and resources">
               <ConfigurationForm key={`${deployment.id}:${deployment.version}`} deployment={deployment} platform={platform} />
             </Section>
             <Section title="History">
@@ -110,66 +110,68 @@ function LastErrorAlert({ deployment, platform }: { deployment: Deployment; plat
 
 function StatusList({ deployment }: { deployment: Deployment }) {
   return (
-    <DataList size="sm" labelWidth={140} withDivider>
-      <Item label="Status">
-        <Text size="sm">
-          {statusAppearance[deployment.status].label}
-          <Text span c="dimmed" size="sm">
-            {' '}
-            since {formatRelative(deployment.statusSince)}
+    <>
+      <DataList size="sm" labelWidth={140} withDivider>
+        <Item label="Status">
+          <Text size="sm">
+            {statusAppearance[deployment.status].label}
+            <Text span c="dimmed" size="sm">
+              {' '}
+              since {formatRelative(deployment.statusSince)}
+            </Text>
           </Text>
-        </Text>
-      </Item>
-      {deployment.statusMessage && <Item label="Message">{deployment.statusMessage}</Item>}
-      {deployment.providerStatus && (
-        <Item label="Platform status">
-          <Code>{deployment.providerStatus}</Code>
         </Item>
-      )}
-      <Item label="Endpoint">
-        {deployment.endpointUrl ? (
-          <Group gap={4} wrap="nowrap">
-            <Anchor href={deployment.endpointUrl} ff="monospace" size="sm" className="break-anywhere" target="_blank" rel="noreferrer" data-testid="endpoint-url">
-              {deployment.endpointUrl}
-            </Anchor>
-            <CopyValue value={deployment.endpointUrl} label="Copy endpoint URL" />
-          </Group>
-        ) : (
-          <Text size="sm" c="dimmed">
-            available once active
-          </Text>
+        {deployment.statusMessage && deployment.statusMessage !== deployment.lastError?.message && <Item label="Message">{deployment.statusMessage}</Item>}
+        {deployment.providerStatus && (
+          <Item label="Platform status">
+            <Code>{deployment.providerStatus}</Code>
+          </Item>
         )}
-      </Item>
-      {deployment.endpointUrl && (
-        <Item label="Model name">
+        <Item label="Endpoint">
+          {deployment.endpointUrl ? (
+            <Group gap={4} wrap="nowrap">
+              <Text ff="monospace" size="sm" className="break-anywhere" data-testid="endpoint-url">
+                {deployment.endpointUrl}
+              </Text>
+              <CopyValue value={deployment.endpointUrl} label="Copy endpoint URL" />
+            </Group>
+          ) : (
+            <Text size="sm" c="dimmed">
+              available once active
+            </Text>
+          )}
+        </Item>
+        {deployment.endpointUrl && (
+          <Item label="Model name">
+            <Group gap={4} wrap="nowrap">
+              <Code>{deployment.name}</Code>
+              <CopyValue value={deployment.name} label="Copy model name" />
+            </Group>
+          </Item>
+        )}
+        {deployment.providerEndpointUrl && (
+          <Item label="Platform URL">
+            <Text size="sm" ff="monospace" className="break-anywhere">
+              {deployment.providerEndpointUrl}
+            </Text>
+          </Item>
+        )}
+        <Item label="Created">{formatDateTime(deployment.createdAt)}</Item>
+        <Item label="ID">
           <Group gap={4} wrap="nowrap">
-            <Code>{deployment.name}</Code>
-            <CopyValue value={deployment.name} label="Copy model name" />
+            <Code>{deployment.id}</Code>
+            <CopyValue value={deployment.id} label="Copy deployment ID" />
           </Group>
         </Item>
-      )}
-      {deployment.providerEndpointUrl && (
-        <Item label="Platform URL">
-          <Text size="sm" ff="monospace" className="break-anywhere">
-            {deployment.providerEndpointUrl}
-          </Text>
-        </Item>
-      )}
-      <Item label="Created">{formatDateTime(deployment.createdAt)}</Item>
-      <Item label="ID">
-        <Group gap={4} wrap="nowrap">
-          <Code>{deployment.id}</Code>
-          <CopyValue value={deployment.id} label="Copy deployment ID" />
-        </Group>
-      </Item>
+      </DataList>
       {deployment.status === 'active' && (
-        <Group mt="xs">
+        <Group mt="md">
           <Button component={Link} to={`/deployments/${deployment.id}/test`} size="xs" leftSection={<IconMessageChatbot size={14} aria-hidden />}>
             Test the endpoint
           </Button>
         </Group>
       )}
-    </DataList>
+    </>
   );
 }
 

@@ -1,5 +1,6 @@
 import { Alert, Anchor, Button, Group, Paper, Stack, Stepper, Text, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
+import { useMediaQuery } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconArrowLeft, IconArrowRight, IconRocket } from '@tabler/icons-react';
 import { useEffect, useMemo, useRef, useState } from 'react';
@@ -52,6 +53,8 @@ export function DeploymentWizard({ platforms, existingNames, initialPlatform }: 
   const headingRef = useRef<HTMLHeadingElement>(null);
   const formRef = useRef<HTMLFormElement>(null);
   const firstRender = useRef(true);
+  // On a phone the step names do not fit beside each other; the panel below names the current step.
+  const narrow = useMediaQuery('(max-width: 40em)') ?? false;
   const create = useCreateDeployment();
   const deploy = useDeployDeployment();
 
@@ -170,7 +173,13 @@ export function DeploymentWizard({ platforms, existingNames, initialPlatform }: 
         aria-label="Progress"
       >
         {wizardSteps.map((step, index) => (
-          <Stepper.Step key={step.label} label={step.label} description={step.description} aria-current={index === active ? 'step' : undefined} />
+          <Stepper.Step
+            key={step.label}
+            label={narrow ? undefined : step.label}
+            description={narrow ? undefined : step.description}
+            aria-label={`Step ${index + 1}: ${step.label}`}
+            aria-current={index === active ? 'step' : undefined}
+          />
         ))}
       </Stepper>
 

@@ -1,7 +1,9 @@
-import { Badge, Group, Radio, SimpleGrid, Stack, Table, Text, ThemeIcon } from '@mantine/core';
+import { Badge, Group, Radio, SimpleGrid, Stack, Table, Text, ThemeIcon, Title } from '@mantine/core';
 import { IconCheck, IconKey, IconMinus } from '@tabler/icons-react';
 import type { Platform } from '../../../api/types';
+import { CredentialsForm } from '../../platforms/components/credentials-form';
 import { formatUsdPerHour } from '../../../lib/format';
+import cardClasses from './radio-card.module.css';
 
 const adapterModes: Record<string, string> = {
   'per-request': 'Hot-swapped per request',
@@ -12,13 +14,20 @@ const adapterModes: Record<string, string> = {
 const pricingModels: Record<string, string> = {
   free: 'Free',
   'per-token': 'Per token',
+  'per-minute': 'Per GPU-minute',
   'per-hour': 'Per GPU-hour',
+  'per-gpu-hour': 'Per GPU-hour',
   'per-second': 'Per GPU-second',
+  'per-gpu-second': 'Per GPU-second',
 };
 
 export function describePricing(model: string): string {
-  return pricingModels[model] ?? model.replace(/-/g, ' ');
+  const known = pricingModels[model];
+  if (known) return known;
+  const words = model.replace(/-/g, ' ').replace(/\bgpu\b/gi, 'GPU');
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }
+
 
 export function describeAdapterMode(mode: string): string {
   return adapterModes[mode] ?? mode;
@@ -26,12 +35,13 @@ export function describeAdapterMode(mode: string): string {
 
 /** Step 1: every platform as a card (features, readiness) and a side-by-side comparison. */
 export function PlatformStep({ platforms, value, onChange, error }: { platforms: Platform[]; value: string; onChange: (id: string) => void; error?: string | undefined }) {
+  const selected = platforms.find((platform) => platform.id === value);
   return (
     <Stack gap="lg">
       <Radio.Group value={value} onChange={onChange} label="Platform" description="Where the model runs. Platforms marked Ready have their credentials set." error={error} withAsterisk>
         <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }} spacing="md" mt="sm">
           {platforms.map((platform) => (
-            <Radio.Card key={platform.id} value={platform.id} radius="md" p="md" data-testid={`platform-${platform.id}`} aria-label={platform.name} h="100%" style={{ opacity: platform.configured ? 1 : 0.85 }}>
+            <Radio.Card key={platform.id} value={platform.id} radius="md" p="md" data-testid={`platform-${platform.id}`} aria-label={platform.name} h="100%" className={cardClasses.card}>
               <Stack gap="xs">
                 <Group justify="space-between" wrap="nowrap" align="flex-start">
                   <Group gap="sm" wrap="nowrap">
@@ -39,11 +49,11 @@ export function PlatformStep({ platforms, value, onChange, error }: { platforms:
                     <Text fw={700}>{platform.name}</Text>
                   </Group>
                   {platform.configured ? (
-                    <Badge color="green" variant="light" size="sm">
+                    <Badge color="green" variant="light" size="sm" style={{ flexShrink: 0 }}>
                       Ready
                     </Badge>
                   ) : (
-                    <Badge color="orange" variant="light" size="sm" leftSection={<IconKey size={11} aria-hidden />}>
+                    <Badge color="orange" variant="light" size="sm" leftSection={<IconKey size={11} aria-hidden />} style={{ flexShrink: 0 }}>
                       Needs credentials
                     </Badge>
                   )}
@@ -71,6 +81,7 @@ export function PlatformStep({ platforms, value, onChange, error }: { platforms:
           ))}
         </SimpleGrid>
       </Radio.Group>
+      {selected && !selected.configured && <CredentialsForm key={selected.id} platform={selected} />}
       <PlatformComparison platforms={platforms} selected={value} />
     </Stack>
   );
@@ -91,9 +102,12 @@ function PlatformComparison({ platforms, selected }: { platforms: Platform[]; se
     return prices.length === 0 ? null : Math.min(...prices);
   };
   return (
+    <div>
+    <Title order={3} fz="md" mb="xs" id="comparison-heading">
+      Compare platforms
+    </Title>
     <Table.ScrollContainer minWidth={640}>
-      <Table withTableBorder withColumnBorders verticalSpacing="xs" fz="sm" aria-label="Platform comparison">
-        <Table.Caption>Platform comparison</Table.Caption>
+      <Table withTableBorder withColumnBorders verticalSpacing="xs" fz="sm" aria-labelledby="comparison-heading">
         <Table.Thead>
           <Table.Tr>
             <Table.Th>Platform</Table.Th>
@@ -133,5 +147,6 @@ function PlatformComparison({ platforms, selected }: { platforms: Platform[]; se
         </Table.Tbody>
       </Table>
     </Table.ScrollContainer>
+    </div>
   );
 }

@@ -1,9 +1,13 @@
-import { Accordion, ActionIcon, Button, Group, JsonInput, NumberInput, PasswordInput, Radio, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Accordion, ActionIcon, Button, Group, JsonInput, NumberInput, PasswordInput, Radio, Select, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import type { UseFormReturnType } from '@mantine/form';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
 import type { Platform } from '../../../api/types';
 import { formatUsd, formatUsdPerHour } from '../../../lib/format';
-import { monthlyEstimate, type WizardValues } from '../wizard-model';
+import { monthlyEstimate, takesEnvironment, type WizardValues } from '../wizard-model';
+import cardClasses from './radio-card.module.css';
+
+/** Longer catalogues (Modal lists dozens of GPUs) become a searchable list instead of cards. */
+const MAX_HARDWARE_CARDS = 9;
 
 let rowCounter = 0;
 const newRowId = () => `env-${Date.now().toString(36)}-${(rowCounter++).toString(36)}`;
@@ -25,11 +29,25 @@ export function ResourcesStep({ form, platform }: { form: UseFormReturnType<Wiza
           <Text size="sm" c="dimmed">
             {platform.name} runs on hardware you manage; there is nothing to choose here.
           </Text>
+        ) : platform.hardware.length > MAX_HARDWARE_CARDS ? (
+          <Select
+            aria-labelledby="hardware-heading"
+            description="From the platform's catalogue, with its hourly price per replica."
+            placeholder={allowsNoHardware ? 'No dedicated hardware (serverless)' : 'Choose hardware'}
+            data={platform.hardware.map((option) => ({ value: option.id, label: `${option.label} · ${formatUsdPerHour(option.usdPerHour)}` }))}
+            searchable
+            clearable={allowsNoHardware}
+            nothingFoundMessage="No hardware matches"
+            value={values.hardware || null}
+            onChange={(value) => form.setFieldValue('hardware', value ?? '')}
+            error={form.errors['hardware']}
+            maxDropdownHeight={320}
+          />
         ) : (
           <Radio.Group {...form.getInputProps('hardware')} aria-labelledby="hardware-heading" description="From the platform's catalogue, with its hourly price per replica.">
             <SimpleGrid cols={{ base: 1, sm: 2, md: 3 }} spacing="sm" mt="xs">
               {allowsNoHardware && (
-                <Radio.Card value="" radius="md" p="sm" aria-label="No dedicated hardware">
+                <Radio.Card value="" radius="md" p="sm" aria-label="No dedicated hardware" className={cardClasses.card}>
                   <Group wrap="nowrap" gap="sm" align="flex-start">
                     <Radio.Indicator />
                     <div>
@@ -44,7 +62,7 @@ export function ResourcesStep({ form, platform }: { form: UseFormReturnType<Wiza
                 </Radio.Card>
               )}
               {platform.hardware.map((option) => (
-                <Radio.Card key={option.id} value={option.id} radius="md" p="sm" aria-label={option.label} data-testid={`hardware-${option.id}`}>
+                <Radio.Card key={option.id} value={option.id} radius="md" p="sm" aria-label={option.label} data-testid={`hardware-${option.id}`} className={cardClasses.card}>
                   <Group wrap="nowrap" gap="sm" align="flex-start">
                     <Radio.Indicator />
                     <div style={{ minWidth: 0 }}>
@@ -60,6 +78,11 @@ export function ResourcesStep({ form, platform }: { form: UseFormReturnType<Wiza
               ))}
             </SimpleGrid>
           </Radio.Group>
+        )}
+        {hardware && hardware.usdPerHour === null && (
+          <Text size="sm" c="dimmed" mt="xs">
+            The platform publishes no price for this hardware: its infrastructure cost will show as unpriced.
+          </Text>
         )}
         {estimate && estimate.high > 0 && (
           <Text size="sm" mt="xs" data-testid="cost-estimate">
@@ -123,9 +146,11 @@ export function ResourcesStep({ form, platform }: { form: UseFormReturnType<Wiza
         <Title order={3} fz="md" id="env-heading" mb={4}>
           Environment variables
         </Title>
-        {isLocal ? (
+        {!takesEnvironment(platform.id) ? (
           <Text size="sm" c="dimmed">
-            The local platform runs inside the modelport process, so it takes no environment variables.
+            {isLocal
+              ? 'The local platform runs inside the modelport process, so it takes no environment variables.'
+              : `modelport does not start your server, so it cannot set its environment.`}
           </Text>
         ) : (
           <Stack gap="xs">

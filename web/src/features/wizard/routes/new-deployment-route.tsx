@@ -1,4 +1,5 @@
 import { Center, Loader } from '@mantine/core';
+import { useDocumentTitle } from '@mantine/hooks';
 import { useMemo } from 'react';
 import { useSearchParams } from 'react-router';
 import { PageHeader } from '../../../components/page-header';
@@ -9,6 +10,7 @@ import { DeploymentWizard } from '../components/deployment-wizard';
 
 /** `/new`: the deployment wizard, once the platform catalogue is known. */
 export function NewDeploymentRoute() {
+  useDocumentTitle('New deployment · modelport');
   const [searchParams] = useSearchParams();
   const platforms = usePlatforms();
   const deployments = useDeployments();
