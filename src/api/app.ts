@@ -15,7 +15,8 @@ import type { InvocationService } from '../services/invocation-service.js';
 import type { createMetricsService } from '../services/metrics-service.js';
 import type { PlatformService } from '../services/platform-service.js';
 import { registerAuth } from './auth.js';
-import { createErrorHandler } from './problem.js';
+import { createErrorHandler, frameworkErrorHandler } from './problem.js';
+import { endEndlessStreams } from './sse.js';
 import { credentialRoutes } from './routes/credential-routes.js';
 import { deploymentRoutes } from './routes/deployment-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
@@ -46,13 +47,20 @@ export async function buildApp(services: ApiServices): Promise<FastifyInstance> 
     logger: false,
     // Large enough for long prompts, small enough that a runaway body is refused before parsing.
     bodyLimit: 1024 * 1024,
-    forceCloseConnections: true,
-    return503OnClosing: true,
+    // On close: idle keep-alive sockets go at once, requests in flight (streams included) finish.
+    forceCloseConnections: 'idle',
+    // Deployment ids are UUIDs and names DNS labels, but the API accepts references up to 200 characters.
+    maxParamLength: 256,
+    // A request already on its way when shutdown starts is served; new connections are refused.
+    return503OnClosing: false,
+    // Errors raised before routing (bad percent-encoding, …) get problem+json like everything else.
+    frameworkErrors: frameworkErrorHandler,
   });
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document the API; serialization stays plain JSON so a documented field never drops data.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler(createErrorHandler(services.logger));
+  app.addHook('preClose', async () => endEndlessStreams());
   let webShell = false;
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '/';

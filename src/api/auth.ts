@@ -28,7 +28,9 @@ export function requiredPermission(method: string, url: string): Permission | nu
 export function registerAuth(app: FastifyInstance, tokens: TokenService): void {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request: FastifyRequest) => {
-    const permission = requiredPermission(request.method, request.url);
+    // Decide on the route the router matched, never on the raw URL: `/%61pi/tokens` is routed to
+    // `/api/tokens` after decoding. Unmatched requests (404s) fall back to the decoded path.
+    const permission = requiredPermission(request.method, request.routeOptions.url ?? decodedPath(request.url));
     if (permission === null) return;
     if (!tokens.isEnforced()) {
       request.principal = anonymous;
@@ -49,4 +51,13 @@ export function registerAuth(app: FastifyInstance, tokens: TokenService): void {
 /** The name written into events for changes this request makes. */
 export function actorOf(request: FastifyRequest): { name: string } {
   return { name: request.principal?.name ?? 'user' };
+}
+
+function decodedPath(url: string): string {
+  const path = url.split('?')[0] ?? url;
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }

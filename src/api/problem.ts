@@ -116,3 +116,12 @@ function toProblem(error: FastifyError | Error, instance: string): Problem {
 function base(code: ErrorCode, status: number, instance: string): Problem {
   return { type: `https://modelport.dev/problems/${code.replace(/_/g, '-')}`, title: titles[code], status, detail: '', code, instance };
 }
+
+/** Fastify's `frameworkErrors` hook: errors from before routing, answered as problem+json. */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  void reply
+    .status(status)
+    .type('application/problem+json')
+    .send({ ...base('validation_failed', status, request.url), detail: 'the request URL could not be read (check its percent-encoding and length)' });
+}

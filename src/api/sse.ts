@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
  * Takes over a reply for server-sent events. Returns a writer; the caller ends it. Heartbeat comments
  * keep proxies from closing an idle stream.
  */
-export function openEventStream(reply: FastifyReply, options: { heartbeatMs?: number } = {}) {
+export function openEventStream(reply: FastifyReply, options: { heartbeatMs?: number; endless?: boolean } = {}) {
   reply.hijack();
   const raw = reply.raw;
   raw.writeHead(200, {
@@ -18,9 +18,16 @@ export function openEventStream(reply: FastifyReply, options: { heartbeatMs?: nu
   heartbeat.unref();
   let closed = false;
   const closedSignal = new AbortController();
+  const end = () => {
+    clearInterval(heartbeat);
+    if (!closed) raw.end();
+  };
+  // Endless streams (live feeds) are ended when the server shuts down; finite ones (a test answer) finish.
+  if (options.endless) endlessStreams.add(end);
   raw.on('close', () => {
     closed = true;
     clearInterval(heartbeat);
+    endlessStreams.delete(end);
     closedSignal.abort();
   });
   return {
@@ -28,9 +35,13 @@ export function openEventStream(reply: FastifyReply, options: { heartbeatMs?: nu
     send(event: string, data: unknown): void {
       if (!closed) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     },
-    end(): void {
-      clearInterval(heartbeat);
-      if (!closed) raw.end();
-    },
+    end,
   };
+}
+
+const endlessStreams = new Set<() => void>();
+
+/** Ends every open live feed, so a graceful shutdown does not wait for streams that never finish. */
+export function endEndlessStreams(): void {
+  for (const end of [...endlessStreams]) end();
 }

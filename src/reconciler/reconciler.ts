@@ -39,6 +39,8 @@ export function createReconciler(options: ReconcilerOptions) {
   const { store, registry, clock, logger } = options;
   const concurrency = options.concurrency ?? 4;
   const inFlight = new Set<string>();
+  /** The running step per deployment: its signal ends connector calls on shutdown or a lost lease. */
+  const steps = new Map<string, AbortController>();
   /** Leases this process holds; released when a deployment settles and on shutdown. */
   const held = new Set<string>();
   /** Retry schedule for failing steps; losing it on a crash only means one earlier retry. */
@@ -71,11 +73,30 @@ export function createReconciler(options: ReconcilerOptions) {
       held.add(id);
       const deployment = await store.deployments.get(id);
       if (!deployment) return;
+      const stepController = new AbortController();
+      const onStop = () => stepController.abort(stopController.signal.reason);
+      stopController.signal.addEventListener('abort', onStop, { once: true });
+      // A provider call may outlast the lease (a slow create, a Modal build): renew it while the step
+      // runs, and abandon the step if another replica took over meanwhile.
+      const renewal = setInterval(() => {
+        store.deployments.claimLease(id, options.ownerId, options.leaseTtlMs, clock.now()).then(
+          (renewed) => {
+            if (!renewed) stepController.abort(new ModelportError('conflict', 'lease lost to another replica'));
+          },
+          (error: unknown) => logger.warn('could not renew a lease', { deploymentId: id, error }),
+        );
+      }, Math.max(50, Math.floor(options.leaseTtlMs / 3)));
+      steps.set(id, stepController);
       try {
         await step(deployment);
         retries.delete(id);
       } catch (error) {
-        await handleFailure(id, error);
+        // Aborted by shutdown or a lost lease: not the deployment's failure; whoever holds it goes on.
+        if (!stepController.signal.aborted) await handleFailure(id, error);
+      } finally {
+        clearInterval(renewal);
+        steps.delete(id);
+        stopController.signal.removeEventListener('abort', onStop);
       }
       // Stable now: let go, so another replica need not wait for the lease to expire.
       const after = await store.deployments.get(id);
@@ -93,7 +114,7 @@ export function createReconciler(options: ReconcilerOptions) {
   }
 
   function contextFor(deployment: Deployment) {
-    return options.contexts.create(deployment.id, deployment.config, stopController.signal);
+    return options.contexts.create(deployment.id, deployment.config, steps.get(deployment.id)?.signal ?? stopController.signal);
   }
 
   function elapsedInStatus(deployment: Deployment): number {
@@ -195,7 +216,7 @@ export function createReconciler(options: ReconcilerOptions) {
     if (ref) {
       const context = contextFor(deployment);
       await connector.destroy(ref, deployment.config, context);
-      const observation = await connector.observe(ref, deployment.config, context);
+      const observation = await observeAfterDestroy(connector, ref, deployment, context);
       // Only a resource still on its way down is waited for. Anything else after an accepted destroy
       // is done from our side: attach-only platforms (a self-hosted server, Together serverless) keep
       // answering because there was nothing of ours to remove.
@@ -212,6 +233,22 @@ export function createReconciler(options: ReconcilerOptions) {
       { reason: 'deployment-stopped' },
       actor,
     );
+  }
+
+  /**
+   * After an accepted destroy, an observation that cannot be made for good (the server's URL is now
+   * refused, its credential deleted) must not hold the deployment in `stopping` forever.
+   */
+  async function observeAfterDestroy(connector: PlatformConnector, ref: ProviderRef, deployment: Deployment, context: ReturnType<typeof contextFor>): Promise<Observation> {
+    try {
+      return await connector.observe(ref, deployment.config, context);
+    } catch (error) {
+      if (isModelportError(error) && !error.retryable) {
+        logger.warn('cannot observe a destroyed resource; taking the destroy as done', { deploymentId: deployment.id, error });
+        return { phase: 'gone', message: error.message };
+      }
+      throw error;
+    }
   }
 
   /** Active deployments: notice a resource that vanished (and re-create it) or a provider-side problem. */

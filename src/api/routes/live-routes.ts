@@ -10,7 +10,7 @@ export function liveRoutes(services: ApiServices): FastifyPluginAsync {
       '/api/events/stream',
       { schema: { tags: ['deployments'], summary: 'Server-sent events: `deployment` {deployment view} and `deployment-deleted` {id} as they happen' } },
       async (_request, reply) => {
-        const stream = openEventStream(reply);
+        const stream = openEventStream(reply, { endless: true });
         stream.send('ready', {});
         const unsubscribe = services.feed.subscribe((change) => {
           if (change.type === 'deployment-changed') stream.send('deployment', toDeploymentView(change.deployment));
