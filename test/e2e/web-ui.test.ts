@@ -249,4 +249,38 @@ describe.skipIf(browserMissing)('web UI in a real browser', () => {
     await page.getByTestId('wizard-step-title').waitFor();
     await browser.screenshot('17-wizard-phone', page, { fullPage: false });
   }, 30_000);
+
+  // Last: while the token exists the server requires it (the page adopts it); revoking it opens the server again.
+  it('creates an API token in Settings, lists it and revokes it', async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(server.url);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('heading', { name: 'API tokens' }).waitFor();
+    await page.getByTestId('no-tokens').waitFor();
+
+    await page.getByRole('textbox', { name: 'Token name' }).fill('e2e-admin');
+    await page.locator('label').filter({ hasText: /^admin$/ }).click();
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const notice = page.getByTestId('created-token');
+    await expectContains(notice, 'you will not see it again');
+    const secret = ((await page.getByTestId('created-token-secret').textContent()) ?? '').trim();
+    expect(secret.length).toBeGreaterThan(20);
+    // The server now requires a token; this browser adopted the new one, so the page keeps working.
+    expect(await page.evaluate("localStorage.getItem('modelport.apiToken')")).toBe(secret);
+    expect((await server.request('GET', '/api/tokens')).status).toBe(401);
+    const row = page.locator('[data-testid="token-row"][data-name="e2e-admin"]');
+    await expectContains(row, 'this browser');
+    await expectText(row.getByTestId('token-status'), 'active');
+    await browser.screenshot('18-settings-token-created');
+
+    await page.getByRole('button', { name: 'I have copied it' }).click();
+    await row.getByRole('button', { name: 'Revoke e2e-admin' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke token' }).click();
+    await page.locator('[data-testid="token-row"][data-name="e2e-admin"][data-revoked="true"]').waitFor();
+    await expectText(row.getByTestId('token-status'), /^revoked/);
+    // No active token left: the server is open again.
+    expect((await server.request('GET', '/api/tokens')).status).toBe(200);
+    await page.evaluate("localStorage.removeItem('modelport.apiToken')");
+    expect(browser.consoleErrors).toEqual([]);
+  }, 30_000);
 });

@@ -29,6 +29,9 @@ export function AppLayout() {
                   <NavLink to="/" end className={classes.link}>
                     Deployments
                   </NavLink>
+                  <NavLink to="/settings" className={classes.link}>
+                    Settings
+                  </NavLink>
                 </Group>
               </nav>
             </Group>

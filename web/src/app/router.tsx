@@ -41,6 +41,10 @@ export const routes: RouteObject[] = [
               },
             ],
           },
+          {
+            path: 'settings',
+            lazy: async () => ({ Component: (await import('../features/settings/routes/settings-route')).SettingsRoute }),
+          },
           { path: '*', Component: NotFoundRoute },
         ],
       },

@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { localPlatform, openAICompatiblePlatform, togetherPlatform } from '../../test/fixtures';
 import { emptyWizardValues, monthlyEstimate, platformDefaults, stepErrors, stepOfField, suggestName, toSpec, validateWizard, type WizardValues } from './wizard-model';
 
-const context = { platforms: [localPlatform, openAICompatiblePlatform, togetherPlatform], existingNames: new Set(['tiny-llama-cat', 'taken']) };
-const localDefaults = (): WizardValues => platformDefaults(localPlatform, emptyWizardValues, context.existingNames);
+const existingNames = new Set(['tiny-llama-cat', 'taken']);
+const context = { platforms: [localPlatform, openAICompatiblePlatform, togetherPlatform] };
+const localDefaults = (): WizardValues => platformDefaults(localPlatform, emptyWizardValues, existingNames);
 
 describe('wizard validation, with the server’s own schema', () => {
   it('accepts the platform defaults as they are (smart defaults are valid defaults)', () => {
@@ -14,10 +15,10 @@ describe('wizard validation, with the server’s own schema', () => {
     expect(validateWizard(values, context)).toEqual({});
   });
 
-  it('reports a name that is not a DNS label with the server’s message, and a name already taken', () => {
+  it('reports a name that is not a DNS label with the server’s message (a taken name is the dry run’s job)', () => {
     expect(validateWizard({ ...localDefaults(), name: 'Support Bot' }, context)['name']).toBe('use lowercase letters, digits and dashes (DNS label), e.g. support-bot');
     expect(validateWizard({ ...localDefaults(), name: '' }, context)['name']).toBe('required');
-    expect(validateWizard({ ...localDefaults(), name: 'taken' }, context)['name']).toBe('a deployment named taken already exists');
+    expect(validateWizard({ ...localDefaults(), name: 'taken' }, context)['name']).toBeUndefined();
   });
 
   it('checks scaling and timeouts in the units shown (seconds), with the server’s bounds', () => {
@@ -53,10 +54,9 @@ describe('wizard validation, with the server’s own schema', () => {
     expect(validateWizard({ ...localDefaults(), platform: 'together' }, context)['platform']).toBe('Together AI is not configured: store TOGETHER_API_KEY below, or set it in the server environment');
   });
 
-  it('needs the server URL of a self-hosted server, and valid JSON for platform options', () => {
-    const values = platformDefaults(openAICompatiblePlatform, localDefaults(), context.existingNames);
-    expect(validateWizard(values, context)['baseUrl']).toMatch(/^required/);
-    expect(validateWizard({ ...values, baseUrl: 'localhost:8000' }, context)['baseUrl']).toMatch(/http\(s\) URL/);
+  it('leaves platform rules (a self-hosted server’s URL) to the server, and needs valid JSON for platform options', () => {
+    const values = platformDefaults(openAICompatiblePlatform, localDefaults(), existingNames);
+    expect(validateWizard(values, context)['baseUrl']).toBeUndefined();
     expect(validateWizard({ ...values, baseUrl: 'http://10.0.0.5:8000/v1' }, context)).toEqual({});
     expect(validateWizard({ ...values, baseUrl: 'http://10.0.0.5:8000/v1', platformOptions: '{"verifyAdapters": fals' }, context)['platformOptions']).toMatch(/^not valid JSON/);
     expect(validateWizard({ ...values, baseUrl: 'http://10.0.0.5:8000/v1', platformOptions: '[1]' }, context)['platformOptions']).toMatch(/JSON object/);
@@ -64,7 +64,7 @@ describe('wizard validation, with the server’s own schema', () => {
 
   it('builds the create request: seconds to milliseconds, empty optional fields left out, options merged', () => {
     const values: WizardValues = {
-      ...platformDefaults(openAICompatiblePlatform, localDefaults(), context.existingNames),
+      ...platformDefaults(openAICompatiblePlatform, localDefaults(), existingNames),
       name: 'my-vllm',
       adapterId: 'support-lora',
       baseUrl: 'http://10.0.0.5:8000/v1',

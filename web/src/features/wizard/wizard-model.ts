@@ -1,13 +1,9 @@
 import type { CreateDeploymentBody, Platform } from '../../api/types';
 import { DeploymentSpecSchema } from '../../lib/core-schemas';
+import { envRecordOf, envRowErrors, type EnvRow } from '../../lib/env-rows';
 import { mapIssues, type SchemaIssue } from '../../lib/spec-issues';
 
-/** One environment variable row; `id` keeps React keys stable while rows are edited. */
-export interface EnvRow {
-  id: string;
-  key: string;
-  value: string;
-}
+export type { EnvRow } from '../../lib/env-rows';
 
 /** What the wizard's fields hold. Numbers are '' while empty (Mantine's NumberInput). */
 export interface WizardValues {
@@ -99,7 +95,7 @@ export function toSpec(values: WizardValues): CreateDeploymentBody {
     if (values.apiKeyEnv !== '') platformOptions['apiKeyEnv'] = values.apiKeyEnv;
   }
   const scaleDown = toNumber(values.scaleDownDelaySeconds);
-  const env = Object.fromEntries(values.env.filter((row) => row.key !== '' || row.value !== '').map((row) => [row.key, row.value]));
+  const env = envRecordOf(values.env);
   const spec = {
     name: values.name,
     platform: values.platform,
@@ -121,14 +117,13 @@ export function toSpec(values: WizardValues): CreateDeploymentBody {
 
 export interface ValidationContext {
   platforms: readonly Platform[];
-  /** Names already taken (the server refuses a second deployment with one). */
-  existingNames: ReadonlySet<string>;
 }
 
 /**
- * Every field error, from the server's own schema (DeploymentSpecSchema, imported from the server's core)
- * plus the checks the schema cannot see: duplicate env names (an object would silently keep one),
- * JSON syntax, a taken name, and an unconfigured platform (the server refuses to deploy on one).
+ * The instant checks, made on every keystroke: the server's own schema (DeploymentSpecSchema, imported from
+ * the server's core) plus what the schema cannot see: duplicate env names (an object would silently keep
+ * one), JSON syntax and an unconfigured platform (the server refuses to deploy on one). Platform rules,
+ * model files and taken names are the server's dry run's job (useServerValidation).
  */
 export function validateWizard(values: WizardValues, context: ValidationContext): Record<string, string> {
   const errors: Record<string, string> = {};
@@ -143,43 +138,12 @@ export function validateWizard(values: WizardValues, context: ValidationContext)
     for (const [field, message] of Object.entries(mapped.fields)) errors[field] ??= message;
   }
 
-  const seen = new Map<string, number>();
-  values.env.forEach((row, index) => {
-    if (row.key === '' && row.value !== '') errors[`env.${index}.key`] = 'name the variable';
-    if (row.key === '') return;
-    const first = seen.get(row.key);
-    if (first !== undefined) errors[`env.${index}.key`] ??= `${row.key} is already set above`;
-    else seen.set(row.key, index);
-  });
+  // More precise than the schema's message for the same row.
+  Object.assign(errors, envRowErrors(values.env));
 
   const options = parsePlatformOptions(values.platformOptions);
   if (!options.ok) errors['platformOptions'] = options.message;
-
-  // The fields the wizard adds for a self-hosted server; the connector checks the rest when the spec is sent.
-  if (values.platform === OPENAI_COMPATIBLE) {
-    if (values.baseUrl.trim() === '') errors['baseUrl'] = 'required: the OpenAI base URL of your server';
-    else if (!isHttpUrl(values.baseUrl.trim())) errors['baseUrl'] = 'enter an http(s) URL, e.g. http://10.0.0.5:8000/v1';
-  }
-
-  if (values.name !== '' && context.existingNames.has(values.name)) errors['name'] ??= `a deployment named ${values.name} already exists`;
   return errors;
-}
-
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Sections that only some platforms take. This mirrors what the connectors' validate() refuses, so the
- * wizard does not offer a field the server would reject; the server's answer stays the authority.
- */
-export function takesEnvironment(platformId: string): boolean {
-  return platformId !== 'local' && platformId !== OPENAI_COMPATIBLE;
 }
 
 /** Errors of the fields a step shows. */

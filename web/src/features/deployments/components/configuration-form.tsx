@@ -1,65 +1,20 @@
-import { Button, Group, NumberInput, Select, SimpleGrid, Stack, Text } from '@mantine/core';
+import { Autocomplete, Button, Group, Input, NumberInput, Select, SimpleGrid, Stack, Text } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { IconDeviceFloppy } from '@tabler/icons-react';
 import { useMemo } from 'react';
 import { isApiError } from '../../../api/api-error';
-import type { Deployment, Platform, UpdateDeploymentBody } from '../../../api/types';
+import type { Deployment, Platform } from '../../../api/types';
+import { EnvRowsEditor } from '../../../components/env-rows-editor';
 import { ProblemAlert } from '../../../components/problem-alert';
 import { isTransient } from '../../../lib/core';
-import { DeploymentChangesSchema } from '../../../lib/core-schemas';
+import { newEnvRowId } from '../../../lib/env-rows';
 import { formatUsdPerHour } from '../../../lib/format';
-import { mapIssues, type SchemaIssue } from '../../../lib/spec-issues';
+import { mapIssues } from '../../../lib/spec-issues';
 import { useUpdateDeployment } from '../api/update-deployment';
+import { changesOf, suggestedAdapters, validateChanges, valuesOf, type ConfigurationValues } from '../configuration-model';
 
-export interface ConfigurationValues {
-  minReplicas: number | string;
-  maxReplicas: number | string;
-  scaleDownDelaySeconds: number | string;
-  hardware: string;
-  requestTimeoutSeconds: number | string;
-}
-
-export function valuesOf(deployment: Deployment): ConfigurationValues {
-  const { scaling, hardware, timeouts } = deployment.config;
-  return {
-    minReplicas: scaling.minReplicas,
-    maxReplicas: scaling.maxReplicas,
-    scaleDownDelaySeconds: scaling.scaleDownDelaySeconds ?? '',
-    hardware: hardware ?? '',
-    requestTimeoutSeconds: timeouts.requestMs / 1000,
-  };
-}
-
-const asNumber = (value: number | string) => (typeof value === 'number' || value.trim() === '' ? value : Number(value));
-
-/** The PATCH body for what changed; empty when nothing did. */
-export function changesOf(deployment: Deployment, values: ConfigurationValues): UpdateDeploymentBody {
-  const before = valuesOf(deployment);
-  const changes: Record<string, unknown> = {};
-  if (values.minReplicas !== before.minReplicas || values.maxReplicas !== before.maxReplicas || values.scaleDownDelaySeconds !== before.scaleDownDelaySeconds) {
-    const delay = asNumber(values.scaleDownDelaySeconds);
-    changes['scaling'] = {
-      minReplicas: asNumber(values.minReplicas),
-      maxReplicas: asNumber(values.maxReplicas),
-      ...(delay === '' ? {} : { scaleDownDelaySeconds: delay }),
-    };
-  }
-  if (values.hardware !== before.hardware) changes['hardware'] = values.hardware === '' ? null : values.hardware;
-  if (values.requestTimeoutSeconds !== before.requestTimeoutSeconds) {
-    const seconds = asNumber(values.requestTimeoutSeconds);
-    changes['timeouts'] = { requestMs: typeof seconds === 'number' ? Math.round(seconds * 1000) : seconds };
-  }
-  return changes as UpdateDeploymentBody;
-}
-
-/** Validates a change with the server's own schema. */
-export function validateChanges(deployment: Deployment, values: ConfigurationValues): Record<string, string> {
-  const parsed = DeploymentChangesSchema.safeParse(changesOf(deployment, values));
-  return parsed.success ? {} : mapIssues(parsed.error.issues as readonly SchemaIssue[]).fields;
-}
-
-/** Scaling, instances, hardware and request timeout of an existing deployment. */
+/** Scaling, hardware, request timeout, adapter and environment variables of an existing deployment. */
 export function ConfigurationForm({ deployment, platform }: { deployment: Deployment; platform: Platform | undefined }) {
   const update = useUpdateDeployment();
   const initialValues = useMemo(() => valuesOf(deployment), [deployment]);
@@ -73,6 +28,9 @@ export function ConfigurationForm({ deployment, platform }: { deployment: Deploy
   const changed = Object.keys(changes).length > 0;
   const busy = isTransient(deployment.status);
   const hardwareOptions = platform?.hardware ?? [];
+  const adapterOptions = suggestedAdapters(platform, deployment.config.baseModel);
+  const adaptersSupported = platform?.capabilities.adapterMode !== 'none';
+  const envKeys = () => form.values.env.map((row) => row.key);
 
   const submit = form.onSubmit((values) => {
     update.mutate(
@@ -88,7 +46,7 @@ export function ConfigurationForm({ deployment, platform }: { deployment: Deploy
           });
         },
         onError: (error) => {
-          if (isApiError(error) && error.problem.issues) form.setErrors(mapIssues(error.problem.issues).fields);
+          if (isApiError(error) && error.problem.issues) form.setErrors(mapIssues(error.problem.issues, { envKeys: envKeys() }).fields);
         },
       },
     );
@@ -116,6 +74,27 @@ export function ConfigurationForm({ deployment, platform }: { deployment: Deploy
             />
           )}
         </SimpleGrid>
+        <Autocomplete
+          label="LoRA adapter"
+          description={adaptersSupported ? 'A suggested adapter or any id the platform accepts; empty for none.' : `${platform?.name ?? 'This platform'} does not serve adapters.`}
+          placeholder="none"
+          data={adapterOptions}
+          disabled={busy}
+          autoComplete="off"
+          spellCheck={false}
+          {...form.getInputProps('adapterId')}
+        />
+        <Input.Wrapper label="Environment variables" description="Passed to the model server; values are masked." error={form.errors['env']}>
+          <div style={{ marginTop: 6 }}>
+            <EnvRowsEditor
+              rows={form.values.env}
+              inputProps={(path) => form.getInputProps(path)}
+              onAdd={() => form.insertListItem('env', { id: newEnvRowId(), key: '', value: '' })}
+              onRemove={(index) => form.removeListItem('env', index)}
+              disabled={busy}
+            />
+          </div>
+        </Input.Wrapper>
         {update.error ? <ProblemAlert error={update.error} title="The update was refused" hideIssues={isApiError(update.error) && Boolean(update.error.problem.issues?.length)} /> : null}
         <Group justify="space-between" align="center">
           <Text size="xs" c="dimmed">

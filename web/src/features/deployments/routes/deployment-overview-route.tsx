@@ -40,7 +40,7 @@ export function DeploymentOverviewRoute() {
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 5 }}>
           <Stack gap="lg">
-            <Section title="Scaling and resources">
+            <Section title="Configuration">
               <ConfigurationForm key={`${deployment.id}:${deployment.version}`} deployment={deployment} platform={platform} />
             </Section>
             <Section title="History">

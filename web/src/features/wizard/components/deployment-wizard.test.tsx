@@ -6,8 +6,20 @@ import { DeploymentWizard } from './deployment-wizard';
 
 const platforms = [localPlatform, openAICompatiblePlatform, togetherPlatform];
 
+type Issue = { path: string; message: string };
+
+/** A stand-in for the server's dry run: a taken name, local's one-replica rule and a spec-level issue. */
+function dryRun({ body }: { body: unknown }): Response {
+  const spec = body as { name: string; baseModel: string; scaling: { maxReplicas: number } };
+  const issues: Issue[] = [];
+  if (spec.name === 'taken') issues.push({ path: 'name', message: "a deployment named 'taken' already exists" });
+  if (spec.scaling.maxReplicas !== 1) issues.push({ path: 'scaling.maxReplicas', message: 'local runs one replica in this process; set maxReplicas to 1' });
+  if (spec.baseModel === 'demo/mystery') issues.push({ path: '', message: 'the model files could not be read' });
+  return json({ valid: issues.length === 0, issues });
+}
+
 function renderWizard(routes: Parameters<typeof stubFetch>[0] = {}, initialPlatform: string | null = null) {
-  const stub = stubFetch(routes);
+  const stub = stubFetch({ 'POST /api/deployments/validate': dryRun, ...routes });
   vi.stubGlobal('fetch', stub.fetch);
   const view = renderRoutes([
     { path: '/new', element: <DeploymentWizard platforms={platforms} existingNames={new Set(['taken'])} initialPlatform={initialPlatform} /> },
@@ -49,10 +61,53 @@ describe('deployment wizard', () => {
     expect(await screen.findByText('use lowercase letters, digits and dashes (DNS label), e.g. support-bot')).toBeTruthy();
     next();
     expect(title()).toBe('Pick the model and name it');
-    fireEvent.change(name, { target: { value: 'taken' } });
-    expect(await screen.findByText('a deployment named taken already exists')).toBeTruthy();
     fireEvent.change(name, { target: { value: 'support-bot' } });
     next();
+    await waitFor(() => expect(title()).toBe('Size it'));
+  });
+
+  it('asks the server’s dry run once the user pauses typing, and shows its answer next to the field', async () => {
+    const { stub } = renderWizard();
+    await screen.findByText('Choose a platform');
+    next();
+    const name = await screen.findByRole('textbox', { name: 'Deployment name' });
+    const dryRuns = () => stub.calls.filter((call) => call.url.pathname === '/api/deployments/validate');
+    for (const partial of ['t', 'ta', 'tak', 'take', 'taken']) fireEvent.change(name, { target: { value: partial } });
+    expect(await screen.findByText("a deployment named 'taken' already exists", {}, { timeout: 2_000 })).toBeTruthy();
+    expect(name.getAttribute('aria-invalid')).toBe('true');
+    // Debounced: the quick keystrokes became one request, for the final value.
+    // The step's starting values are checked on arrival; then the quick keystrokes became one request, for the final value.
+    expect(dryRuns().map((call) => (call.body as { name: string }).name)).toEqual(['tiny-llama-cat', 'taken']);
+    // Next refuses while the server has something to say about this step.
+    next();
+    await waitFor(() => expect(dryRuns().length).toBeGreaterThanOrEqual(1));
+    expect(title()).toBe('Pick the model and name it');
+    fireEvent.change(name, { target: { value: 'support-bot' } });
+    await waitFor(() => expect(screen.queryByText("a deployment named 'taken' already exists")).toBeNull(), { timeout: 2_000 });
+  });
+
+  it('waits for the dry run on Next, so a platform rule stops the step even before the debounce fires', async () => {
+    renderWizard();
+    await screen.findByText('Choose a platform');
+    next();
+    await screen.findByText('Pick the model and name it');
+    next();
+    await screen.findByText('Size it');
+    fireEvent.change(screen.getByRole('textbox', { name: 'Maximum replicas' }), { target: { value: '2' } });
+    next();
+    expect(await screen.findByText('local runs one replica in this process; set maxReplicas to 1')).toBeTruthy();
+    expect(title()).toBe('Size it');
+  });
+
+  it('lists the server’s issues that belong to no field above the buttons', async () => {
+    renderWizard();
+    await screen.findByText('Choose a platform');
+    next();
+    fireEvent.change(await screen.findByRole('combobox', { name: 'Base model' }), { target: { value: 'demo/mystery' } });
+    expect(await screen.findByTestId('server-issues', {}, { timeout: 2_000 })).toBeTruthy();
+    expect(screen.getByTestId('server-issues').textContent).toContain('the model files could not be read');
+    next();
+    // Not a field of this step: Next goes on (create will refuse it with the same message).
     await waitFor(() => expect(title()).toBe('Size it'));
   });
 
@@ -79,8 +134,9 @@ describe('deployment wizard', () => {
     await screen.findByText('Review and deploy');
     fireEvent.click(screen.getByRole('button', { name: 'Deploy' }));
     await waitFor(() => expect(router.state.location.pathname).toBe('/deployments/new-id'));
-    expect(stub.calls.map((call) => `${call.method} ${call.url.pathname}`)).toEqual(['POST /api/deployments', 'POST /api/deployments/new-id/deploy']);
-    expect(stub.calls[0]?.body).toMatchObject({ name: 'tiny-llama-cat', platform: 'local', baseModel: 'demo/tiny-llama', adapter: { id: 'demo/cat' }, hardware: 'cpu', timeouts: { requestMs: 10_000, deployMs: 900_000 } });
+    // One dry run: the unchanged values were not asked about twice.
+    expect(stub.calls.map((call) => `${call.method} ${call.url.pathname}`)).toEqual(['POST /api/deployments/validate', 'POST /api/deployments', 'POST /api/deployments/new-id/deploy']);
+    expect(stub.calls[1]?.body).toMatchObject({ name: 'tiny-llama-cat', platform: 'local', baseModel: 'demo/tiny-llama', adapter: { id: 'demo/cat' }, hardware: 'cpu', timeouts: { requestMs: 10_000, deployMs: 900_000 } });
   });
 
   it('shows the server’s refusal next to the field and goes back to its step', async () => {

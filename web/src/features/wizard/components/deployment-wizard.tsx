@@ -12,6 +12,7 @@ import { mapIssues } from '../../../lib/spec-issues';
 import { randomId } from '../../../lib/random-id';
 import { useCreateDeployment } from '../../deployments/api/create-deployment';
 import { useDeployDeployment } from '../../deployments/api/deploy-deployment';
+import { useServerValidation } from '../use-server-validation';
 import {
   emptyWizardValues,
   platformDefaults,
@@ -58,7 +59,9 @@ export function DeploymentWizard({ platforms, existingNames, initialPlatform }: 
   const create = useCreateDeployment();
   const deploy = useDeployDeployment();
 
-  const context = useMemo(() => ({ platforms, existingNames }), [platforms, existingNames]);
+  const context = useMemo(() => ({ platforms }), [platforms]);
+  // The server's dry-run answer, shown where the instant checks found nothing (read at render time).
+  const serverErrors = useRef<Record<string, string>>({});
   const initialValues = useMemo(() => {
     // Smart default: the requested platform, else the first one that is ready to use.
     const preselected = platforms.find((platform) => platform.id === initialPlatform) ?? platforms.find((platform) => platform.configured);
@@ -72,6 +75,10 @@ export function DeploymentWizard({ platforms, existingNames, initialPlatform }: 
     validate: (values) => validateWizard(values, context),
     validateInputOnChange: true,
     validateInputOnBlur: true,
+    enhanceGetInputProps: ({ field, inputProps }) => {
+      const message = inputProps.error ? undefined : serverErrors.current[field];
+      return message ? { error: message } : undefined;
+    },
     onValuesChange: (values, previous) => {
       // Keep suggesting a name from model and adapter until the user types one.
       if (!nameEdited.current && (values.baseModel !== previous.baseModel || values.adapterId !== previous.adapterId)) {
@@ -80,6 +87,12 @@ export function DeploymentWizard({ platforms, existingNames, initialPlatform }: 
     },
   });
   const platform = platforms.find((item) => item.id === form.values.platform);
+  const envKeys = form.values.env.map((row) => row.key);
+  const spec = toSpec(form.values);
+  // Steps 2 and 3 are where platform rules bite; on a platform that is not ready there is nothing to check yet.
+  const checksWithServer = (active === 1 || active === 2) && Boolean(platform?.configured);
+  const server = useServerValidation(spec, { enabled: checksWithServer, envKeys });
+  serverErrors.current = server.fields;
 
   useEffect(() => {
     if (firstRender.current) {
@@ -111,12 +124,20 @@ export function DeploymentWizard({ platforms, existingNames, initialPlatform }: 
     return true;
   };
 
-  const next = () => {
+  const next = async () => {
     const errors = stepErrors(validateWizard(form.values, context), active);
     if (Object.keys(errors).length > 0) {
       form.setErrors({ ...form.errors, ...errors });
       focusFirstError();
       return;
+    }
+    if (checksWithServer) {
+      // Waits for the dry run of exactly these values (the debounced one may still be on its way).
+      const fromServer = await server.checkNow(toSpec(form.values), envKeys);
+      if (fromServer && Object.keys(stepErrors(fromServer.fields, active)).length > 0) {
+        focusFirstError();
+        return;
+      }
     }
     setActive((step) => Math.min(step + 1, LAST_STEP));
   };
@@ -151,7 +172,6 @@ export function DeploymentWizard({ platforms, existingNames, initialPlatform }: 
   };
 
   const busy = create.isPending || deploy.isPending;
-  const spec = toSpec(form.values);
 
   return (
     <form
@@ -161,7 +181,7 @@ export function DeploymentWizard({ platforms, existingNames, initialPlatform }: 
       onSubmit={(event) => {
         event.preventDefault();
         if (active === LAST_STEP) void submit();
-        else next();
+        else void next();
       }}
     >
       <Stepper
@@ -198,6 +218,18 @@ export function DeploymentWizard({ platforms, existingNames, initialPlatform }: 
           {active === 1 && platform && <ModelStep form={form} platform={platform} onNameEdited={() => (nameEdited.current = true)} />}
           {active === 2 && platform && <ResourcesStep form={form} platform={platform} />}
           {active === 3 && platform && <ReviewStep spec={spec} platform={platform} deployNow={deployNow} onDeployNowChange={setDeployNow} />}
+
+          {checksWithServer && server.other.length > 0 && (
+            <Alert color="red" variant="light" title="The server would refuse this deployment" data-testid="server-issues">
+              <Stack gap={2}>
+                {server.other.map((issue) => (
+                  <Text key={issue} size="sm">
+                    {issue}
+                  </Text>
+                ))}
+              </Stack>
+            </Alert>
+          )}
 
           {submitError ? (
             <Stack gap="xs" data-testid="wizard-error">

@@ -1,16 +1,14 @@
-import { Accordion, ActionIcon, Button, Group, JsonInput, NumberInput, PasswordInput, Radio, Select, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Accordion, Group, JsonInput, NumberInput, Radio, Select, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import type { UseFormReturnType } from '@mantine/form';
-import { IconPlus, IconTrash } from '@tabler/icons-react';
 import type { Platform } from '../../../api/types';
+import { EnvRowsEditor } from '../../../components/env-rows-editor';
+import { newEnvRowId } from '../../../lib/env-rows';
 import { formatUsd, formatUsdPerHour } from '../../../lib/format';
-import { monthlyEstimate, takesEnvironment, type WizardValues } from '../wizard-model';
+import { monthlyEstimate, type WizardValues } from '../wizard-model';
 import cardClasses from './radio-card.module.css';
 
 /** Longer catalogues (Modal lists dozens of GPUs) become a searchable list instead of cards. */
 const MAX_HARDWARE_CARDS = 9;
-
-let rowCounter = 0;
-const newRowId = () => `env-${Date.now().toString(36)}-${(rowCounter++).toString(36)}`;
 
 /** Step 3: hardware (with prices), scaling, timeouts, environment variables and platform options. */
 export function ResourcesStep({ form, platform }: { form: UseFormReturnType<WizardValues>; platform: Platform }) {
@@ -40,7 +38,7 @@ export function ResourcesStep({ form, platform }: { form: UseFormReturnType<Wiza
             nothingFoundMessage="No hardware matches"
             value={values.hardware || null}
             onChange={(value) => form.setFieldValue('hardware', value ?? '')}
-            error={form.errors['hardware']}
+            error={form.getInputProps('hardware').error}
             maxDropdownHeight={320}
           />
         ) : (
@@ -146,50 +144,23 @@ export function ResourcesStep({ form, platform }: { form: UseFormReturnType<Wiza
         <Title order={3} fz="md" id="env-heading" mb={4}>
           Environment variables
         </Title>
-        {!takesEnvironment(platform.id) ? (
+        {/* Which platforms take environment variables is the server's call: its dry run flags them on this section. */}
+        <Stack gap="xs">
           <Text size="sm" c="dimmed">
-            {isLocal
-              ? 'The local platform runs inside the modelport process, so it takes no environment variables.'
-              : `modelport does not start your server, so it cannot set its environment.`}
+            Passed to the model server. Values are masked on screen; put API keys in the server environment, not here.
           </Text>
-        ) : (
-          <Stack gap="xs">
-            <Text size="sm" c="dimmed">
-              Passed to the model server. Values are masked on screen; put API keys in the server environment, not here.
-            </Text>
-            {values.env.map((row, index) => (
-              <Group key={row.id} gap="xs" align="flex-start" wrap="nowrap">
-                <TextInput
-                  aria-label={`Variable ${index + 1} name`}
-                  placeholder="NAME"
-                  ff="monospace"
-                  style={{ flex: 1 }}
-                  autoComplete="off"
-                  spellCheck={false}
-                  {...form.getInputProps(`env.${index}.key`)}
-                />
-                <PasswordInput aria-label={`Variable ${index + 1} value`} placeholder="value" style={{ flex: 1.4 }} autoComplete="off" {...form.getInputProps(`env.${index}.value`)} />
-                <ActionIcon variant="subtle" color="red" size="lg" aria-label={`Remove variable ${index + 1}`} onClick={() => form.removeListItem('env', index)}>
-                  <IconTrash size={16} aria-hidden />
-                </ActionIcon>
-              </Group>
-            ))}
-            {form.errors['env'] && (
-              <Text size="xs" c="red" role="alert">
-                {form.errors['env']}
-              </Text>
-            )}
-            <Group>
-              <Button variant="light" size="xs" leftSection={<IconPlus size={14} aria-hidden />} onClick={() => form.insertListItem('env', { id: newRowId(), key: '', value: '' })}>
-                Add variable
-              </Button>
-            </Group>
-          </Stack>
-        )}
+          <EnvRowsEditor
+            rows={values.env}
+            inputProps={(path) => form.getInputProps(path)}
+            onAdd={() => form.insertListItem('env', { id: newEnvRowId(), key: '', value: '' })}
+            onRemove={(index) => form.removeListItem('env', index)}
+            error={form.getInputProps('env').error}
+          />
+        </Stack>
       </section>
 
       {!isLocal && (
-        <Accordion variant="separated" defaultValue={form.values.platformOptions.trim() || form.errors['platformOptions'] ? 'advanced' : null}>
+        <Accordion variant="separated" defaultValue={form.values.platformOptions.trim() || form.getInputProps('platformOptions').error ? 'advanced' : null}>
           <Accordion.Item value="advanced">
             <Accordion.Control>Advanced: platform options</Accordion.Control>
             <Accordion.Panel>
