@@ -50,7 +50,7 @@ export async function buildApp(services: ApiServices): Promise<FastifyInstance> 
     // On close: idle keep-alive sockets go at once, requests in flight (streams included) finish.
     forceCloseConnections: 'idle',
     // Deployment ids are UUIDs and names DNS labels, but the API accepts references up to 200 characters.
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
     // A request already on its way when shutdown starts is served; new connections are refused.
     return503OnClosing: false,
     // Errors raised before routing (bad percent-encoding, …) get problem+json like everything else.
