@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
 import type { Config } from './config/config.js';
 import { platformSettings } from './config/platform-settings.js';
+import { createGateway } from './gateway/gateway.js';
 import { createMetricsRecorder } from './metrics/metrics-recorder.js';
 import type { Clock, PlatformConnector } from './platforms/connector.js';
 import { createLocalConnector } from './platforms/local/local-connector.js';
@@ -27,6 +28,8 @@ import { createInvocationService } from './services/invocation-service.js';
 import { createMetricsService } from './services/metrics-service.js';
 import { createPlatformService } from './services/platform-service.js';
 import { createStore } from './store/create-store.js';
+import { openGatewayStore } from './store/gateway-database.js';
+import { withPacedRequestWrites } from './store/gateway-paced-writes.js';
 import type { Store } from './store/store.js';
 import { systemClock } from './support/clock.js';
 import { createLogger } from './support/logger.js';
@@ -99,7 +102,8 @@ export async function createModelport(config: Config, env: Record<string, string
 
   const ownerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const recorder = createMetricsRecorder({
-    store,
+    // Raw request rows go out in small chunks, so a flush never stalls requests sharing the database.
+    store: withPacedRequestWrites(store),
     writerId: ownerId,
     clock,
     flushIntervalMs: config.MODELPORT_METRICS_FLUSH_MS,
@@ -153,6 +157,21 @@ export async function createModelport(config: Config, env: Record<string, string
   });
   nudge = (id) => reconciler.nudge(id);
 
+  const gatewayStore = openGatewayStore(config.databaseUrl);
+  const gateway = createGateway({
+    deployments,
+    feed,
+    invocations,
+    registry,
+    contexts,
+    recorder,
+    gatewayStore,
+    clock,
+    logger,
+    holderId: ownerId,
+  });
+  await gateway.start();
+
   const app = await buildApp({
     deployments,
     tests,
@@ -161,6 +180,7 @@ export async function createModelport(config: Config, env: Record<string, string
     credentials: credentialService,
     tokens,
     invocations,
+    gatewayPlugins: [gateway.plugin, ...(gateway.adminPlugin ? [gateway.adminPlugin] : []), gateway.metricsPlugin],
     feed,
     ping: () => store.ping(),
     logger,
@@ -183,9 +203,11 @@ export async function createModelport(config: Config, env: Record<string, string
         clearInterval(credentialRefresh);
         clearInterval(tokenRefresh);
         await app.close();
+        await gateway.close();
         await reconciler.stop();
         await recorder.close();
         await tokens.flushUses();
+        await gatewayStore.close();
         await local.dispose();
         await store.close();
       })()),

@@ -1,10 +1,9 @@
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler } from 'fastify-type-provider-zod';
 import { existsSync } from 'node:fs';
-import { gatewayRoutes } from '../gateway/gateway-routes.js';
 import type { Logger } from '../platforms/connector.js';
 import type { TokenService } from '../services/auth/token-service.js';
 import type { CredentialService } from '../services/credential-service.js';
@@ -32,6 +31,8 @@ export interface ApiServices {
   credentials: CredentialService;
   tokens: TokenService;
   invocations: InvocationService;
+  /** The gateway's plugins: `/v1`, `/api/routes` and `/api/budgets`, `/metrics`. */
+  gatewayPlugins: FastifyPluginAsync[];
   feed: DeploymentFeed;
   ping: () => Promise<void>;
   logger: Logger;
@@ -111,7 +112,7 @@ export async function buildApp(services: ApiServices): Promise<FastifyInstance> 
   await app.register(tokenRoutes(services));
   await app.register(deploymentRoutes(services));
   await app.register(liveRoutes(services));
-  await app.register(gatewayRoutes({ deployments: services.deployments, invocations: services.invocations }));
+  for (const plugin of services.gatewayPlugins) await app.register(plugin);
 
   if (services.webDir && existsSync(services.webDir)) {
     // Files are looked up per request (wildcard), so a rebuilt UI is served without a restart.

@@ -1296,7 +1296,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** OpenAI-compatible model list: active deployments and their adapters */
+        /** OpenAI-compatible model list: routes, serving deployments and their adapters */
         get: {
             parameters: {
                 query?: never;
@@ -1385,6 +1385,741 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/routes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List routes by name */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Route"][];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a route: a model name spread over deployments by weight, with fallbacks, stickiness and an optional canary */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        targets: {
+                            deployment: string;
+                            adapter?: string | null;
+                            weight: number;
+                        }[];
+                        /** @default [] */
+                        fallbacks?: {
+                            deployment: string;
+                            adapter?: string | null;
+                        }[];
+                        /** @default null */
+                        stickyHeader?: string | null;
+                        /** @default null */
+                        firstTokenTimeoutMs?: number | null;
+                        /** @default null */
+                        canary?: {
+                            deployment: string;
+                            adapter?: string | null;
+                            weight: number;
+                            /** @default 600000 */
+                            windowMs?: number;
+                            /** @default 100 */
+                            minRequests?: number;
+                            /** @default 0.02 */
+                            maxErrorRateDelta?: number;
+                            /** @default 1.5 */
+                            maxLatencyP95Ratio?: number;
+                            /** @default 1.5 */
+                            maxTtftP95Ratio?: number;
+                        } | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Route"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/routes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a route by id or name */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description route id or name */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Route"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a route (its events go with it) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description route id or name */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a route. Setting canary starts a canary (judged automatically); canary: null stops it. */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description route id or name */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        targets?: {
+                            deployment: string;
+                            adapter?: string | null;
+                            weight: number;
+                        }[];
+                        fallbacks?: {
+                            deployment: string;
+                            adapter?: string | null;
+                        }[];
+                        stickyHeader?: string | null;
+                        firstTokenTimeoutMs?: number | null;
+                        canary?: {
+                            deployment: string;
+                            adapter?: string | null;
+                            weight: number;
+                            /** @default 600000 */
+                            windowMs?: number;
+                            /** @default 100 */
+                            minRequests?: number;
+                            /** @default 0.02 */
+                            maxErrorRateDelta?: number;
+                            /** @default 1.5 */
+                            maxLatencyP95Ratio?: number;
+                            /** @default 1.5 */
+                            maxTtftP95Ratio?: number;
+                        } | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Route"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/routes/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Route history, newest first: edits, canary starts, promotions and rollbacks with the numbers behind them */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    /** @description route id or name */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["RouteEvent"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/routes/{id}/canary/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Promote the running canary now (it becomes the only target) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description route id or name */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Route"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/routes/{id}/canary/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Roll the running canary back now */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description route id or name */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Route"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/budgets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List budgets with their spend this period */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Budget"][];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a budget; requests beyond it get 429 budget_exceeded */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        scope: "deployment" | "route";
+                        target: string;
+                        /** @enum {string} */
+                        period: "day" | "month";
+                        limitUsd: number;
+                        /**
+                         * @default reject
+                         * @enum {string}
+                         */
+                        action?: "reject" | "scale-to-zero" | "stop";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Budget"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/budgets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a budget with its spend this period */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description budget id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Budget"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a budget and its spend history */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description budget id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change the limit or the action */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description budget id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        limitUsd?: number;
+                        /** @enum {string} */
+                        action?: "reject" | "scale-to-zero" | "stop";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Budget"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prometheus metrics: gateway requests, errors, latency and TTFT histograms, tokens, cost, per deployment and route */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1643,6 +2378,71 @@ export interface components {
             lastUsedAt: string | null;
             revokedAt: string | null;
         };
+        RouteInput: {
+            id: string;
+            name: string;
+            targets: {
+                deployment: string;
+                adapter?: string | null;
+                weight: number;
+            }[];
+            fallbacks: {
+                deployment: string;
+                adapter?: string | null;
+            }[];
+            stickyHeader: string | null;
+            firstTokenTimeoutMs: number | null;
+            canary: {
+                deployment: string;
+                adapter?: string | null;
+                weight: number;
+                /** @default 600000 */
+                windowMs: number;
+                /** @default 100 */
+                minRequests: number;
+                /** @default 0.02 */
+                maxErrorRateDelta: number;
+                /** @default 1.5 */
+                maxLatencyP95Ratio: number;
+                /** @default 1.5 */
+                maxTtftP95Ratio: number;
+                startedAt: string;
+            } | null;
+            version: number;
+            createdAt: string;
+            updatedAt: string;
+        };
+        RouteEventInput: {
+            id: string;
+            routeId: string;
+            routeVersion: number;
+            at: string;
+            kind: string;
+            reason: string;
+            details: {
+                [key: string]: unknown;
+            };
+            actor: string;
+        };
+        BudgetInput: {
+            id: string;
+            /** @enum {string} */
+            scope: "deployment" | "route";
+            target: string;
+            /** @enum {string} */
+            period: "day" | "month";
+            limitUsd: number;
+            /** @enum {string} */
+            action: "reject" | "scale-to-zero" | "stop";
+            periodStart: string;
+            spentUsd: number;
+            reservedUsd: number;
+            remainingUsd: number;
+            trippedAt: string | null;
+            version: number;
+            createdAt: string;
+            updatedAt: string;
+        };
         Problem: {
             type: string;
             title: string;
@@ -1890,6 +2690,71 @@ export interface components {
             createdAt: string;
             lastUsedAt: string | null;
             revokedAt: string | null;
+        };
+        Route: {
+            id: string;
+            name: string;
+            targets: {
+                deployment: string;
+                adapter?: string | null;
+                weight: number;
+            }[];
+            fallbacks: {
+                deployment: string;
+                adapter?: string | null;
+            }[];
+            stickyHeader: string | null;
+            firstTokenTimeoutMs: number | null;
+            canary: {
+                deployment: string;
+                adapter?: string | null;
+                weight: number;
+                /** @default 600000 */
+                windowMs: number;
+                /** @default 100 */
+                minRequests: number;
+                /** @default 0.02 */
+                maxErrorRateDelta: number;
+                /** @default 1.5 */
+                maxLatencyP95Ratio: number;
+                /** @default 1.5 */
+                maxTtftP95Ratio: number;
+                startedAt: string;
+            } | null;
+            version: number;
+            createdAt: string;
+            updatedAt: string;
+        };
+        RouteEvent: {
+            id: string;
+            routeId: string;
+            routeVersion: number;
+            at: string;
+            kind: string;
+            reason: string;
+            details: {
+                [key: string]: unknown;
+            };
+            actor: string;
+        };
+        Budget: {
+            id: string;
+            /** @enum {string} */
+            scope: "deployment" | "route";
+            target: string;
+            /** @enum {string} */
+            period: "day" | "month";
+            limitUsd: number;
+            /** @enum {string} */
+            action: "reject" | "scale-to-zero" | "stop";
+            periodStart: string;
+            spentUsd: number;
+            reservedUsd: number;
+            remainingUsd: number;
+            trippedAt: string | null;
+            version: number;
+            createdAt: string;
+            updatedAt: string;
         };
     };
     responses: never;
