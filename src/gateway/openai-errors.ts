@@ -1,25 +1,50 @@
 import type { ModelportError } from '../core/errors/index.js';
 
-/** OpenAI's error envelope, so OpenAI SDKs raise their usual typed errors. */
-export function toOpenAIError(error: ModelportError): { status: number; body: { error: { message: string; type: string; code: string; param: string | null } } } {
+/** OpenAI's error envelope. */
+export interface OpenAIErrorBody {
+  error: { message: string; type: string; code: string; param: string | null };
+}
+
+/**
+ * OpenAI's error envelope, so OpenAI SDKs raise their usual typed errors. A gateway-specific code in
+ * `details.gatewayCode` (e.g. `budget_exceeded`) replaces the generic one. `retry: false` marks answers
+ * that repeating cannot fix soon; the gateway sends it as `x-should-retry: false`, which the official
+ * SDKs honour instead of retrying 429/409 on their own.
+ */
+export function toOpenAIError(error: ModelportError): { status: number; body: OpenAIErrorBody; retry: boolean } {
+  const gatewayCode = typeof error.details['gatewayCode'] === 'string' ? error.details['gatewayCode'] : null;
+  if (gatewayCode === 'budget_exceeded') {
+    return { status: 429, retry: false, body: envelope(error.message, 'insufficient_quota', gatewayCode) };
+  }
+  if (gatewayCode === 'model_not_ready') {
+    // On its way (deploying, updating): come back soon. Pending, stopped or failed: the caller's to fix.
+    const soon = error.details['status'] === 'deploying' || error.details['status'] === 'updating';
+    return soon
+      ? { status: 503, retry: true, body: envelope(error.message, 'server_error', gatewayCode) }
+      : { status: 409, retry: false, body: envelope(error.message, 'invalid_request_error', gatewayCode) };
+  }
   const [status, type] = openAIStatus(error.code);
   return {
     status,
-    body: {
-      error: {
-        message: error.code === 'internal_error' ? 'internal error' : error.message,
-        type,
-        code: error.code,
-        param: null,
-      },
-    },
+    retry: error.retryable,
+    body: envelope(
+      // 5xx texts never reach a client verbatim: internal errors say nothing, upstream errors are ours.
+      error.code === 'internal_error' ? 'internal error' : error.message,
+      type,
+      gatewayCode ?? error.code,
+    ),
   };
+}
+
+function envelope(message: string, type: string, code: string): OpenAIErrorBody {
+  return { error: { message, type, code, param: null } };
 }
 
 function openAIStatus(code: ModelportError['code']): [number, string] {
   switch (code) {
     case 'validation_failed':
     case 'invalid_json':
+    case 'unsupported_capability':
       return [400, 'invalid_request_error'];
     case 'not_found':
       return [404, 'invalid_request_error'];
@@ -37,6 +62,8 @@ function openAIStatus(code: ModelportError['code']): [number, string] {
       return [504, 'timeout_error'];
     case 'payload_too_large':
       return [413, 'invalid_request_error'];
+    case 'platform_not_configured':
+      return [503, 'server_error'];
     case 'internal_error':
       return [500, 'server_error'];
     default:

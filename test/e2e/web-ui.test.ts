@@ -250,6 +250,17 @@ describe.skipIf(browserMissing)('web UI in a real browser', () => {
     await browser.screenshot('17-wizard-phone', page, { fullPage: false });
   }, 30_000);
 
+  it('lists gateway routes beside deployments', async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(server.url);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Routes' }).click();
+    await page.getByRole('heading', { name: 'Routes' }).waitFor();
+    // No suite step creates a route: the page must reach its empty state (not an error) from the real API.
+    await page.getByText('No routes yet').waitFor();
+    await browser.screenshot('18-routes-empty');
+    expect(browser.consoleErrors).toEqual([]);
+  }, 20_000);
+
   // Last: while the token exists the server requires it (the page adopts it); revoking it opens the server again.
   it('creates an API token in Settings, lists it and revokes it', async () => {
     await page.setViewportSize({ width: 1280, height: 900 });
@@ -271,7 +282,7 @@ describe.skipIf(browserMissing)('web UI in a real browser', () => {
     const row = page.locator('[data-testid="token-row"][data-name="e2e-admin"]');
     await expectContains(row, 'this browser');
     await expectText(row.getByTestId('token-status'), 'active');
-    await browser.screenshot('18-settings-token-created');
+    await browser.screenshot('19-settings-token-created');
 
     await page.getByRole('button', { name: 'I have copied it' }).click();
     await row.getByRole('button', { name: 'Revoke e2e-admin' }).click();

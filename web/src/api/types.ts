@@ -24,3 +24,7 @@ export type ApiToken = Schemas['ApiToken'];
 export type NewApiTokenBody = paths['/api/tokens']['post']['requestBody']['content']['application/json'];
 export type CreatedApiToken = paths['/api/tokens']['post']['responses'][201]['content']['application/json'];
 export type Credential = Schemas['Credential'];
+export type Route = Schemas['Route'];
+export type RouteEvent = Schemas['RouteEvent'];
+export type CreateRouteBody = paths['/api/routes']['post']['requestBody']['content']['application/json'];
+export type UpdateRouteBody = NonNullable<paths['/api/routes/{id}']['patch']['requestBody']>['content']['application/json'];

@@ -17,7 +17,7 @@ export function AppLayout() {
         )}
         <Container size="xl" h="100%">
           <Group h="100%" justify="space-between" wrap="nowrap" gap="sm">
-            <Group gap="lg" wrap="nowrap">
+            <Group gap="sm" wrap="nowrap">
               <Anchor component={Link} to="/" underline="never" className={classes.brand} aria-label="modelport home">
                 <Logo />
                 <Text fw={800} fz="lg" visibleFrom="xs">
@@ -28,6 +28,9 @@ export function AppLayout() {
                 <Group gap={4} wrap="nowrap">
                   <NavLink to="/" end className={classes.link}>
                     Deployments
+                  </NavLink>
+                  <NavLink to="/routes" className={classes.link}>
+                    Routes
                   </NavLink>
                   <NavLink to="/settings" className={classes.link}>
                     Settings
@@ -46,7 +49,7 @@ export function AppLayout() {
                 </ActionIcon>
               </Tooltip>
               <Tooltip label="API reference (OpenAPI)">
-                <ActionIcon component="a" href="/docs" target="_blank" rel="noreferrer" variant="default" size="lg" aria-label="API reference">
+                <ActionIcon visibleFrom="xs" component="a" href="/docs" target="_blank" rel="noreferrer" variant="default" size="lg" aria-label="API reference">
                   <IconApi size={18} aria-hidden />
                 </ActionIcon>
               </Tooltip>

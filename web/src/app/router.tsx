@@ -42,6 +42,15 @@ export const routes: RouteObject[] = [
             ],
           },
           {
+            path: 'routes',
+            children: [
+              { index: true, lazy: async () => ({ Component: (await import('../features/routes/routes/routes-list-route')).RoutesListRoute }) },
+              { path: 'new', lazy: async () => ({ Component: (await import('../features/routes/routes/route-form-route')).NewRouteRoute }) },
+              { path: ':name', lazy: async () => ({ Component: (await import('../features/routes/routes/route-detail-route')).RouteDetailRoute }) },
+              { path: ':name/edit', lazy: async () => ({ Component: (await import('../features/routes/routes/route-form-route')).EditRouteRoute }) },
+            ],
+          },
+          {
             path: 'settings',
             lazy: async () => ({ Component: (await import('../features/settings/routes/settings-route')).SettingsRoute }),
           },

@@ -1,0 +1,121 @@
+import type { Deployment } from '../core/deployment.js';
+import { adaptersOf } from '../core/deployment-spec.js';
+import type { TokenPrice } from '../core/pricing.js';
+import type { Logger } from '../platforms/connector.js';
+import type { DeploymentFeed } from '../services/deployment-feed.js';
+import type { PassthroughTarget } from './passthrough-targets.js';
+
+/** Everything the hot path needs about one deployment, computed once per version (and refresh). */
+export interface ServingPlan {
+  deployment: Deployment;
+  /** null = unpriced. */
+  price: TokenPrice | null;
+  /** Set when requests can be forwarded byte for byte; otherwise the connector's invoke is used. */
+  passthrough: PassthroughTarget | null;
+  /** Adapter ids callable as `<name>:<adapter>`. */
+  adapters: ReadonlySet<string>;
+}
+
+export interface DeploymentCache {
+  /** By name. Never does I/O. */
+  get(name: string): ServingPlan | undefined;
+  all(): IterableIterator<ServingPlan>;
+  /** Reloads every deployment now (another replica's changes otherwise show within `refreshMs`). */
+  refresh(): Promise<void>;
+  /** Starts the periodic refresh and the feed subscription; resolves after the first load. */
+  start(): Promise<void>;
+  close(): void;
+}
+
+export interface DeploymentCacheOptions {
+  /** Every deployment (the cache pages through them). */
+  listAll: () => Promise<Deployment[]>;
+  /** Changes made in this process: applied at once. */
+  feed?: DeploymentFeed;
+  /** Derives a plan; called when a deployment changes and on every refresh (credentials may change). */
+  planFor: (deployment: Deployment) => Omit<ServingPlan, 'deployment' | 'adapters'>;
+  refreshMs: number;
+  logger: Pick<Logger, 'warn'>;
+}
+
+/**
+ * Deployments by name, in memory: the gateway never reads the database per request. Changes made in
+ * this process arrive through the deployment feed at once; other replicas' changes through the
+ * periodic refresh. A refresh never replaces a newer version the feed delivered meanwhile.
+ */
+export function createDeploymentCache(options: DeploymentCacheOptions): DeploymentCache {
+  let byName = new Map<string, ServingPlan>();
+  const nameById = new Map<string, string>();
+  let timer: NodeJS.Timeout | null = null;
+  let unsubscribe: (() => void) | null = null;
+  let refreshing: Promise<void> | null = null;
+
+  const build = (deployment: Deployment): ServingPlan => ({
+    deployment,
+    adapters: new Set(adaptersOf(deployment.config).map((adapter) => adapter.id)),
+    ...options.planFor(deployment),
+  });
+
+  const put = (deployment: Deployment) => {
+    const current = byName.get(deployment.name);
+    if (current && current.deployment.id === deployment.id && current.deployment.version > deployment.version) return;
+    byName.set(deployment.name, build(deployment));
+    nameById.set(deployment.id, deployment.name);
+  };
+
+  async function load(): Promise<void> {
+    const deployments = await options.listAll();
+    const next = new Map<string, ServingPlan>();
+    for (const deployment of deployments) {
+      const current = byName.get(deployment.name);
+      const newer = current && current.deployment.id === deployment.id && current.deployment.version > deployment.version;
+      next.set(deployment.name, newer ? build(current.deployment) : build(deployment));
+    }
+    byName = next;
+    nameById.clear();
+    for (const plan of next.values()) nameById.set(plan.deployment.id, plan.deployment.name);
+  }
+
+  function refresh(): Promise<void> {
+    refreshing ??= load().finally(() => {
+      refreshing = null;
+    });
+    return refreshing;
+  }
+
+  function schedule(): void {
+    timer = setTimeout(() => {
+      refresh()
+        .catch((error: unknown) => options.logger.warn('gateway deployment refresh failed', { error: String(error) }))
+        .finally(() => {
+          if (timer !== null) schedule();
+        });
+    }, options.refreshMs);
+    timer.unref();
+  }
+
+  return {
+    get: (name) => byName.get(name),
+    all: () => byName.values(),
+    refresh,
+    async start() {
+      unsubscribe = options.feed?.subscribe((change) => {
+        if (change.type === 'deployment-changed') {
+          put(change.deployment);
+        } else {
+          const name = nameById.get(change.id);
+          if (name !== undefined && byName.get(name)?.deployment.id === change.id) byName.delete(name);
+          nameById.delete(change.id);
+        }
+      }) ?? null;
+      await refresh();
+      schedule();
+    },
+    close() {
+      unsubscribe?.();
+      unsubscribe = null;
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+    },
+  };
+}

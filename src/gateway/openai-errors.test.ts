@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { ModelportError, NotFoundError, PlatformApiError } from '../core/errors/index.js';
+import { BudgetExceededError } from './budget-exceeded-error.js';
+import { toOpenAIError } from './openai-errors.js';
+
+describe('toOpenAIError', () => {
+  it('maps modelport codes to the statuses and types OpenAI SDKs expect', () => {
+    expect(toOpenAIError(new NotFoundError('model', 'x'))).toMatchObject({ status: 404, body: { error: { type: 'invalid_request_error', code: 'not_found' } } });
+    expect(toOpenAIError(new ModelportError('unauthorized', 'token please'))).toMatchObject({ status: 401, body: { error: { type: 'authentication_error' } } });
+    expect(toOpenAIError(new ModelportError('forbidden', 'viewer'))).toMatchObject({ status: 403, body: { error: { type: 'permission_error' } } });
+    expect(toOpenAIError(new PlatformApiError('vllm', 'the server failed (HTTP 503)', 503))).toMatchObject({ status: 502, retry: true });
+  });
+
+  it('answers a used-up budget with 429 budget_exceeded that SDKs must not retry', () => {
+    const budget = { id: 'b', scope: 'deployment' as const, target: 'bot', period: 'day' as const, limitUsd: 5, action: 'reject' as const, version: 1, createdAt: '', updatedAt: '' };
+    expect(toOpenAIError(new BudgetExceededError(budget, '2025-03-01'))).toEqual({
+      status: 429,
+      retry: false,
+      body: { error: { message: "the daily budget of deployment 'bot' ($5) is used up for 2025-03-01", type: 'insufficient_quota', code: 'budget_exceeded', param: null } },
+    });
+  });
+
+  it('never shows what an internal error says', () => {
+    expect(toOpenAIError(new ModelportError('internal_error', 'password=hunter2 at line 3')).body.error.message).toBe('internal error');
+  });
+});

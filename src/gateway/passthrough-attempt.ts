@@ -1,0 +1,440 @@
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import {
+  ModelportError,
+  PlatformApiError,
+  PlatformAuthError,
+  PlatformCapacityError,
+  TimeoutError,
+} from '../core/errors/index.js';
+import type { Usage } from '../core/invocation.js';
+import { costOfTokens } from '../core/pricing.js';
+import { parseProviderMessage } from '../platforms/http/provider-message.js';
+import { redact } from '../platforms/http/redact.js';
+import { parseRetryAfter } from '../platforms/http/retry-after.js';
+import { estimateTokens } from '../platforms/openai-upstream/token-estimate.js';
+import { errorCodeOf, type AttemptOutcome, type AttemptRequest, type AttemptStart } from './attempt.js';
+import type { PassthroughTarget } from './passthrough-targets.js';
+import { inspectEvent, plainEvents, SseEventSplitter, usageOf, type UsageCounts } from './sse-tap.js';
+import type { UpstreamClient } from './upstream-client.js';
+
+/** Largest non-streamed response or error body read from an upstream. */
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+export interface PassthroughClock {
+  now(): number;
+  monotonic(): number;
+}
+
+/**
+ * Runs an attempt by forwarding the client's request to an OpenAI-compatible upstream and its response
+ * bytes back unchanged: only `model` (and, for streams, `stream_options.include_usage`) is rewritten on
+ * the way up, and on the way down a stream is split into events only to find the first token, the
+ * final usage and errors. A usage chunk the client did not ask for is dropped.
+ *
+ * Resolves `started` once there is something to send (the first token of a stream, or the whole
+ * non-streamed body), so a failure before that can still fall back to another target.
+ */
+export async function startPassthroughAttempt(
+  client: UpstreamClient,
+  target: PassthroughTarget,
+  request: AttemptRequest,
+  clock: PassthroughClock,
+): Promise<AttemptStart> {
+  const start = clock.monotonic();
+  const price = request.plan.price;
+  const upstreamBody: Record<string, unknown> = { ...request.body, model: target.modelFor(request.adapterId) };
+  if (request.stream) {
+    const options = request.body['stream_options'];
+    upstreamBody['stream_options'] = { ...(isRecord(options) ? options : {}), include_usage: true };
+  }
+  if (request.maxTokensCap !== null && request.body['max_tokens'] == null && request.body['max_completion_tokens'] == null) {
+    upstreamBody['max_tokens'] = request.maxTokensCap;
+  }
+  const payload = Buffer.from(JSON.stringify(upstreamBody));
+  const { request: outgoing, response } = client.post(target.chatUrl, target.headers, payload, target.platform);
+
+  // One timer: first the first-token deadline, then (once started) whatever is left of the request's.
+  let timer: NodeJS.Timeout | null = null;
+  let timeoutError: ModelportError | null = null;
+  const arm = (ms: number, what: string) => {
+    if (timer !== null) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timeoutError = new TimeoutError(what, ms);
+      outgoing.destroy(timeoutError);
+    }, Math.max(1, ms));
+  };
+  const disarm = () => {
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+  };
+  const firstDeadline = Math.min(request.firstTokenTimeoutMs, request.requestTimeoutMs);
+  arm(firstDeadline, request.stream ? `the first token from ${request.plan.deployment.name}` : `the response from ${request.plan.deployment.name}`);
+  const stopWatching = request.client.onGone(() => outgoing.destroy(clientClosed()));
+  const cleanup = () => {
+    disarm();
+    stopWatching();
+  };
+
+  const failed = (error: ModelportError, fallback: boolean, usage: Usage | null = null): AttemptStart => {
+    cleanup();
+    const latencyMs = clock.monotonic() - start;
+    return {
+      started: false,
+      error,
+      fallback: fallback && !request.client.gone,
+      upstreamWaitMs: latencyMs,
+      outcome: outcomeOf(false, errorCodeOf(error), usage, price, null, null, latencyMs),
+    };
+  };
+
+  let upstream: IncomingMessage;
+  try {
+    upstream = await response;
+  } catch (error) {
+    const failure = timeoutError ?? (request.client.gone ? clientClosed() : toModelportError(error));
+    return failed(failure, true);
+  }
+
+  const status = upstream.statusCode ?? 502;
+  if (status >= 400) {
+    const text = await readBody(upstream, MAX_ERROR_BODY_BYTES).catch(() => '');
+    const error = upstreamError(target, status, text, upstream.headers['retry-after'], clock.now());
+    return failed(error.error, error.fallback);
+  }
+
+  if (!request.stream) {
+    let text: string;
+    try {
+      text = await readBody(upstream, MAX_BODY_BYTES);
+    } catch (error) {
+      return failed(timeoutError ?? (request.client.gone ? clientClosed() : toModelportError(error)), true);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return failed(new PlatformApiError(target.platform, 'malformed response (not JSON)', status, { retryable: true }), true);
+    }
+    cleanup();
+    const upstreamWaitMs = clock.monotonic() - start;
+    const usage = usageFromBody(json, request);
+    const body = Buffer.from(text);
+    return {
+      started: true,
+      upstreamWaitMs,
+      contentType: 'application/json',
+      contentLength: body.length,
+      async deliver(out) {
+        out.end(body);
+        return outcomeOf(true, null, usage, price, null, null, clock.monotonic() - start);
+      },
+    };
+  }
+
+  return startStream(upstream, outgoing, request, clock, start, {
+    rearm: () => arm(request.requestTimeoutMs - (clock.monotonic() - start), `the response from ${request.plan.deployment.name}`),
+    cleanup,
+    failed,
+    timeoutError: () => timeoutError,
+    platform: target.platform,
+    // Upstreams may echo our key in an in-band error; it must never reach the client.
+    clean: (text: string) => redact(text, Object.values(target.headers).map((value) => value.replace(/^Bearer\s+/i, ''))),
+  });
+}
+
+interface StreamControls {
+  rearm(): void;
+  cleanup(): void;
+  failed(error: ModelportError, fallback: boolean, usage?: Usage | null): AttemptStart;
+  timeoutError(): ModelportError | null;
+  platform: string;
+  /** Removes secrets from provider text. */
+  clean(text: string): string;
+}
+
+/** Holds the stream until its first token, then pipes it. */
+function startStream(
+  upstream: IncomingMessage,
+  outgoing: ClientRequest,
+  request: AttemptRequest,
+  clock: PassthroughClock,
+  start: number,
+  controls: StreamControls,
+): Promise<AttemptStart> {
+  const splitter = new SseEventSplitter();
+  const price = request.plan.price;
+  const held: Buffer[] = [];
+  const events: Buffer[] = [];
+  let usage: UsageCounts | null = null;
+  let tokenEvents = 0;
+  let firstTokenAt = 0;
+  let lastTokenAt = 0;
+  let sawEnd = false;
+
+  return new Promise<AttemptStart>((resolve) => {
+    let settled = false;
+    const fail = (error: ModelportError) => {
+      if (settled) return;
+      settled = true;
+      stopHolding();
+      resolve(controls.failed(error, true));
+      upstream.destroy();
+    };
+
+    const commit = () => {
+      settled = true;
+      upstream.pause();
+      controls.rearm();
+      const upstreamWaitMs = clock.monotonic() - start;
+      resolve({
+        started: true,
+        upstreamWaitMs,
+        contentType: 'text/event-stream; charset=utf-8',
+        deliver: (out) => pipe(out),
+      });
+    };
+
+    // Phase 1: every event is parsed until one carries output (or the answer ends without any).
+    const onHeldData = (chunk: Buffer) => {
+      events.length = 0;
+      splitter.split(chunk, events);
+      for (let index = 0; index < events.length; index++) {
+        const event = events[index] as Buffer;
+        const info = inspectEvent(event, true);
+        if (info.error !== null) return fail(new PlatformApiError(controls.platform, `error in stream before the first token: ${controls.clean(info.error)}`, undefined, { retryable: true }));
+        if (info.usage) usage = info.usage;
+        if (info.usageOnly && !request.includeUsage) continue;
+        held.push(event);
+        if (info.token || info.finish || info.done) {
+          if (info.done) sawEnd = true;
+          if (info.token) {
+            tokenEvents++;
+            firstTokenAt = clock.monotonic();
+            lastTokenAt = firstTokenAt;
+          }
+          // Events after this one in the same chunk are handled by the pipe.
+          const rest = events.slice(index + 1);
+          commit();
+          pendingAfterCommit = rest;
+          return;
+        }
+      }
+    };
+    let pendingAfterCommit: Buffer[] = [];
+    const onHeldEnd = () => fail(new PlatformApiError(controls.platform, 'stream ended before the first token', undefined, { retryable: true }));
+    const onHeldLost = () =>
+      fail(controls.timeoutError() ?? (request.client.gone ? clientClosed() : new PlatformApiError(controls.platform, 'connection lost before the first token', undefined, { retryable: true })));
+    // Only our own listeners are ever removed: node:http keeps its own on 'end' for connection reuse.
+    const stopHolding = () => {
+      upstream.off('data', onHeldData);
+      upstream.off('end', onHeldEnd);
+      upstream.off('error', onHeldLost);
+      upstream.off('aborted', onHeldLost);
+    };
+    upstream.on('data', onHeldData);
+    upstream.once('end', onHeldEnd);
+    upstream.once('error', onHeldLost);
+    upstream.once('aborted', onHeldLost);
+
+    // Phase 2: bytes flow to the client as they come; only marker events are looked into.
+    function pipe(out: ServerResponse): Promise<AttemptOutcome> {
+      return new Promise<AttemptOutcome>((finish) => {
+        let done = false;
+        let midStreamError: ModelportError | null = null;
+        stopHolding();
+
+        const complete = (error: ModelportError | null) => {
+          if (done) return;
+          done = true;
+          controls.cleanup();
+          const latencyMs = clock.monotonic() - start;
+          const ttftMs = firstTokenAt === 0 ? null : firstTokenAt - start;
+          const interTokenMs = tokenEvents > 1 ? (lastTokenAt - firstTokenAt) / (tokenEvents - 1) : null;
+          const finalUsage = toUsage(usage, request, tokenEvents);
+          if (error === null) {
+            finish(outcomeOf(true, null, finalUsage, price, ttftMs, interTokenMs, latencyMs));
+            return;
+          }
+          if (!out.writableEnded && !out.destroyed) {
+            // Tokens were sent: the status is 200 already, so the failure goes in-band, as OpenAI does.
+            out.end(`data: ${JSON.stringify({ error: { message: error.message, type: 'upstream_error', code: error.code, param: null } })}\n\n`);
+          }
+          finish(outcomeOf(false, errorCodeOf(error), finalUsage, price, ttftMs, interTokenMs, latencyMs));
+        };
+
+        const process = (list: Buffer[]) => {
+          const forward: Buffer[] = [];
+          for (const event of list) {
+            const info = inspectEvent(event, false);
+            if (info.error !== null) {
+              midStreamError = new PlatformApiError(controls.platform, `error in stream: ${controls.clean(info.error)}`, undefined, { retryable: true });
+              break;
+            }
+            if (info.usage) usage = info.usage;
+            if (info.done || info.finish) sawEnd = true;
+            if (info.token) {
+              tokenEvents++;
+              lastTokenAt = clock.monotonic();
+              if (firstTokenAt === 0) firstTokenAt = lastTokenAt;
+            }
+            if (info.usageOnly && !request.includeUsage) continue;
+            forward.push(event);
+          }
+          if (forward.length > 0 && !out.destroyed) {
+            const writable = out.write(forward.length === 1 ? (forward[0] as Buffer) : Buffer.concat(forward));
+            if (!writable) {
+              upstream.pause();
+              out.once('drain', () => upstream.resume());
+            }
+          }
+          if (midStreamError !== null) {
+            // complete first: destroying emits 'aborted' synchronously, which would report a lost connection.
+            complete(midStreamError);
+            upstream.destroy();
+          }
+        };
+
+        out.once('close', () => {
+          if (!out.writableFinished && !done) {
+            complete(clientClosed());
+            outgoing.destroy();
+            upstream.destroy();
+          }
+        });
+
+        const initial = Buffer.concat(held);
+        held.length = 0;
+        out.write(initial);
+        process(pendingAfterCommit);
+        pendingAfterCommit = [];
+        if (done) return;
+        upstream.on('data', (chunk: Buffer) => {
+          if (done) return;
+          // The bulk of a stream: whole token events and nothing to look into. Forwarded as they came.
+          const plain = splitter.isIdle() ? plainEvents(chunk) : null;
+          if (plain !== null) {
+            tokenEvents += plain.events;
+            lastTokenAt = clock.monotonic();
+            if (plain.finish) sawEnd = true;
+            if (!out.destroyed && !out.write(chunk)) {
+              upstream.pause();
+              out.once('drain', () => upstream.resume());
+            }
+            return;
+          }
+          events.length = 0;
+          splitter.split(chunk, events);
+          process(events);
+        });
+        upstream.once('end', () => {
+          if (done) return;
+          const rest = splitter.takeRest();
+          if (rest !== null && rest.length > 0) process([Buffer.concat([rest, Buffer.from('\n\n')])]);
+          if (done) return;
+          if (!sawEnd) return complete(new PlatformApiError(controls.platform, 'stream ended unexpectedly (no finish_reason and no [DONE])', undefined, { retryable: true }));
+          out.end();
+          complete(null);
+        });
+        const lost = () => complete(controls.timeoutError() ?? (request.client.gone ? clientClosed() : new PlatformApiError(controls.platform, 'connection lost mid-stream', undefined, { retryable: true })));
+        upstream.once('error', lost);
+        upstream.once('aborted', lost);
+        upstream.resume();
+      });
+    }
+  });
+}
+
+function clientClosed(): ModelportError {
+  return new ModelportError('timeout', 'client closed the connection', { details: { gatewayCode: 'client_closed' } });
+}
+
+function toModelportError(error: unknown): ModelportError {
+  return error instanceof ModelportError ? error : new ModelportError('platform_api_error', 'upstream request failed', { retryable: true, cause: error });
+}
+
+/** What an upstream's HTTP error means for the client and for fallback. Provider 5xx text is never passed on. */
+function upstreamError(target: PassthroughTarget, status: number, body: string, retryAfter: string | string[] | undefined, now: number): { error: ModelportError; fallback: boolean } {
+  const message = redact(parseProviderMessage(body), Object.values(target.headers).map((value) => value.replace(/^Bearer\s+/i, '')));
+  const platform = target.platform;
+  if (status === 400 || status === 422) return { error: new ModelportError('validation_failed', `${platform}: ${message || `rejected the request (HTTP ${status})`}`, { details: { status } }), fallback: false };
+  if (status === 401 || status === 403) return { error: new PlatformAuthError(platform, `the server refused our credentials (HTTP ${status})`), fallback: true };
+  if (status === 404) return { error: new PlatformApiError(platform, `the server does not serve this model: ${message}`, 404, { retryable: false }), fallback: true };
+  if (status === 408) return { error: new TimeoutError('the upstream server', 0), fallback: true };
+  if (status === 413) return { error: new ModelportError('payload_too_large', `${platform}: the request is too large for the server`), fallback: false };
+  if (status === 429) {
+    const retryAfterMs = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, now);
+    return { error: new PlatformCapacityError(platform, 'the server is at capacity (HTTP 429)', retryAfterMs), fallback: true };
+  }
+  if (status >= 500) return { error: new PlatformApiError(platform, `the server failed (HTTP ${status})`, status), fallback: true };
+  return { error: new PlatformApiError(platform, `unexpected answer (HTTP ${status}): ${message}`, status, { retryable: false }), fallback: false };
+}
+
+function readBody(message: IncomingMessage, maxBytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    message.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        message.destroy(new PlatformApiError('upstream', `response larger than ${maxBytes} bytes`, undefined, { retryable: false }));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    message.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    message.once('error', reject);
+    message.once('aborted', () => reject(new PlatformApiError('upstream', 'connection lost while reading the response', undefined, { retryable: true })));
+  });
+}
+
+function usageFromBody(json: unknown, request: AttemptRequest): Usage {
+  const reported = isRecord(json) ? usageOf(json['usage']) : null;
+  if (reported) return { inputTokens: reported.promptTokens, outputTokens: reported.completionTokens, estimated: false };
+  let text = '';
+  if (isRecord(json) && Array.isArray(json['choices'])) {
+    for (const choice of json['choices']) {
+      if (!isRecord(choice)) continue;
+      const message = choice['message'];
+      if (isRecord(message) && typeof message['content'] === 'string') text += message['content'];
+      if (typeof choice['text'] === 'string') text += choice['text'];
+    }
+  }
+  return { inputTokens: estimateInput(request), outputTokens: estimateTokens(text), estimated: true };
+}
+
+function toUsage(reported: UsageCounts | null, request: AttemptRequest, tokenEvents: number): Usage {
+  if (reported) return { inputTokens: reported.promptTokens, outputTokens: reported.completionTokens, estimated: false };
+  // Servers stream about one token per event.
+  return { inputTokens: estimateInput(request), outputTokens: tokenEvents, estimated: true };
+}
+
+function estimateInput(request: AttemptRequest): number {
+  return request.estimateInputTokens();
+}
+
+function outcomeOf(
+  success: boolean,
+  errorCode: string | null,
+  usage: Usage | null,
+  price: AttemptRequest['plan']['price'],
+  ttftMs: number | null,
+  interTokenMs: number | null,
+  latencyMs: number,
+): AttemptOutcome {
+  return {
+    success,
+    errorCode,
+    usage,
+    // No usage = nothing billed: a known zero, as the invocation service records it.
+    costUsd: usage ? costOfTokens(price, usage.inputTokens, usage.outputTokens) : 0,
+    ttftMs,
+    interTokenMs,
+    latencyMs,
+    recorded: false,
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
