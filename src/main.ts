@@ -202,14 +202,23 @@ export async function createModelport(config: Config, env: Record<string, string
       (closing ??= (async () => {
         clearInterval(credentialRefresh);
         clearInterval(tokenRefresh);
-        await app.close();
-        await gateway.close();
-        await reconciler.stop();
-        await recorder.close();
-        await tokens.flushUses();
-        await gatewayStore.close();
-        await local.dispose();
-        await store.close();
+        // In this order: stop taking requests and let those in flight finish, then stop background work,
+        // then write what is buffered, then let go of the databases.
+        const steps: [string, () => Promise<void>][] = [
+          ['http', () => app.close()],
+          ['gateway', () => gateway.close()],
+          ['reconciler', () => reconciler.stop()],
+          ['metrics', () => recorder.close()],
+          ['tokens', () => tokens.flushUses()],
+          ['gateway store', () => gatewayStore.close()],
+          ['local models', () => local.dispose()],
+          ['store', () => store.close()],
+        ];
+        for (const [name, step] of steps) {
+          const started = Date.now();
+          await step();
+          logger.debug('shutdown step done', { step: name, ms: Date.now() - started });
+        }
       })()),
   };
 }

@@ -48,8 +48,8 @@ export async function buildApp(services: ApiServices): Promise<FastifyInstance> 
     logger: false,
     // Large enough for long prompts, small enough that a runaway body is refused before parsing.
     bodyLimit: 1024 * 1024,
-    // On close: idle keep-alive sockets go at once, requests in flight (streams included) finish.
-    forceCloseConnections: 'idle',
+    // Connections are closed by the drain logic below, not at the first moment of close.
+    forceCloseConnections: false,
     // Deployment ids are UUIDs and names DNS labels, but the API accepts references up to 200 characters.
     routerOptions: { maxParamLength: 256 },
     // A request already on its way when shutdown starts is served; new connections are refused.
@@ -61,7 +61,32 @@ export async function buildApp(services: ApiServices): Promise<FastifyInstance> 
   // Response schemas document the API; serialization stays plain JSON so a documented field never drops data.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler(createErrorHandler(services.logger));
-  app.addHook('preClose', async () => endEndlessStreams());
+  // Graceful close: requests in flight (streams included) finish; once none is left, every remaining
+  // keep-alive socket is closed. Node's own idle sweep at close time cannot tell a request waiting for
+  // its answer from an idle socket, and hand-written responses (gateway, SSE) keep theirs open after.
+  let closing = false;
+  let inFlight = 0;
+  const closeWhenDrained = () => {
+    if (closing && inFlight === 0) app.server.closeAllConnections();
+  };
+  app.addHook('onRequest', (_request, reply, done) => {
+    inFlight++;
+    let counted = true;
+    const settle = () => {
+      if (!counted) return;
+      counted = false;
+      inFlight--;
+      closeWhenDrained();
+    };
+    reply.raw.once('finish', settle);
+    reply.raw.once('close', settle);
+    done();
+  });
+  app.addHook('preClose', async () => {
+    closing = true;
+    endEndlessStreams();
+    closeWhenDrained();
+  });
   let webShell = false;
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '/';

@@ -25,6 +25,8 @@ describe('graceful shutdown on SIGTERM', () => {
     MODELPORT_LEASE_TTL_MS: '1000',
     // Nothing reaches the database before the shutdown flush.
     MODELPORT_METRICS_FLUSH_MS: '600000',
+    // The shutdown steps log their timing at debug level: a failure report then says which step hung.
+    MODELPORT_LOG_LEVEL: 'debug',
   });
   afterAll(async () => {
     await server?.crash();
