@@ -61,6 +61,9 @@ describe('graceful shutdown on SIGTERM', () => {
     expect(gatewayStream.status).toBe(200);
     await testStream.waitFor(1, 'delta');
     await gatewayStream.waitFor(2);
+    // "In flight" means the server is working on it: all three have reached the upstream. (A request the
+    // server has not read yet sits on a socket that looks idle, and HTTP lets a closing server drop it.)
+    await waitFor(async () => (upstream.requestsTo('chat').length >= 3 ? true : undefined), 10_000, () => 'the plain test never reached the upstream');
     // Everything is mid-way: the answer takes ~12 × 150 ms.
     expect(testStream.events.some((event) => event.event === 'result')).toBe(false);
 
