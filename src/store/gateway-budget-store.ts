@@ -53,7 +53,7 @@ export function createGatewayBudgetStore(db: Kysely<Database>, dialect: GatewayS
         return toBudget(row);
       } catch (error) {
         if (dialect.classifyConstraintError(error)?.kind !== 'unique') throw error;
-        throw new ConflictError(`the ${input.scope} '${input.target}' already has a ${input.period}ly budget`, {
+        throw new ConflictError(`the ${input.scope} '${input.target}' already has a ${input.period === 'day' ? 'daily' : 'monthly'} budget`, {
           cause: error,
           details: { field: 'target' },
         });

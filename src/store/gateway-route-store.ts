@@ -63,8 +63,9 @@ export function createGatewayRouteStore(db: Kysely<Database>, dialect: GatewaySt
     async delete(id) {
       await dialect.serializeWrite(() =>
         db.transaction().execute(async (transaction) => {
-          // Events first: SQLite enforces the cascade only with foreign_keys on, which a foreign connection may lack.
+          // Dependent rows first: SQLite enforces the cascade only with foreign_keys on, which a foreign connection may lack.
           await transaction.deleteFrom('gateway_route_events').where('route_id', '=', id).execute();
+          await transaction.deleteFrom('gateway_canary_stats').where('route_id', '=', id).execute();
           const result = await transaction.deleteFrom('gateway_routes').where('id', '=', id).executeTakeFirst();
           if (result.numDeletedRows === 0n) throw new NotFoundError('route', id);
         }),

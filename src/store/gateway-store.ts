@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { createGatewayBudgetStore } from './gateway-budget-store.js';
+import { createGatewayCanaryStatsStore } from './gateway-canary-store.js';
 import { createGatewayRouteStore } from './gateway-route-store.js';
 import type { Database } from './schema.js';
 import type { StoreDialect } from './store-dialect.js';
@@ -13,6 +14,7 @@ import type { StoreDialect } from './store-dialect.js';
 export interface GatewayStore {
   routes: GatewayRouteStore;
   budgets: GatewayBudgetStore;
+  canaryStats: GatewayCanaryStatsStore;
   /** Closes the connection when the store opened its own (see `openGatewayStore`); otherwise a no-op. */
   close(): Promise<void>;
 }
@@ -148,6 +150,27 @@ export interface GatewayBudgetStore {
   markTripped(budgetId: string, periodStart: string, now: string): Promise<boolean>;
 }
 
+/** What one writer (process) saw of one canary run for one role. Sketches are serialized DDSketches. */
+export interface CanaryStatsRow {
+  routeId: string;
+  canaryStartedAt: string;
+  writerId: string;
+  role: 'canary' | 'baseline';
+  requests: number;
+  errors: number;
+  latencySketch: Uint8Array;
+  ttftSketch: Uint8Array;
+  /** Epoch ms. */
+  updatedAt: number;
+}
+
+export interface GatewayCanaryStatsStore {
+  /** Inserts or replaces rows by (route, run, writer, role): each row is its writer's full current state. */
+  upsert(rows: readonly CanaryStatsRow[]): Promise<void>;
+  /** Every writer's rows for one canary run. */
+  list(routeId: string, canaryStartedAt: string): Promise<CanaryStatsRow[]>;
+}
+
 /** The dialect hooks the gateway store needs (a subset of the main store's). */
 export type GatewayStoreDialect = Pick<StoreDialect, 'name' | 'classifyConstraintError' | 'serializeWrite'>;
 
@@ -156,6 +179,7 @@ export function createGatewayStore(db: Kysely<Database>, dialect: GatewayStoreDi
   return {
     routes: createGatewayRouteStore(db, dialect),
     budgets: createGatewayBudgetStore(db, dialect),
+    canaryStats: createGatewayCanaryStatsStore(db, dialect),
     close,
   };
 }

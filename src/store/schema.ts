@@ -24,6 +24,7 @@ export interface Database {
   gateway_budgets: GatewayBudgetsTable;
   gateway_budget_periods: GatewayBudgetPeriodsTable;
   gateway_budget_leases: GatewayBudgetLeasesTable;
+  gateway_canary_stats: GatewayCanaryStatsTable;
 }
 
 /** A bigint column: `pg` returns it as a string, SQLite as a number. Written as a number. */
@@ -214,4 +215,19 @@ export interface ApiTokensTable {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+}
+
+/** What one process saw of one canary run, per role (`canary` or `baseline`); readers merge writers. */
+export interface GatewayCanaryStatsTable {
+  route_id: string;
+  /** The canary's startedAt: identifies the run. */
+  canary_started_at: string;
+  writer_id: string;
+  role: string;
+  requests: number;
+  errors: number;
+  latency_sketch: Bytes;
+  ttft_sketch: Bytes;
+  /** Epoch ms. */
+  updated_at: Int8;
 }

@@ -1,10 +1,12 @@
 import type { Kysely, Migration } from 'kysely';
+import type { Store } from '../store.js';
 
 /**
- * The gateway's tables: routes and their events, budgets, per-period spend and the allowance leases
- * processes hold against it. Same file for SQLite and PostgreSQL.
+ * The gateway's tables: routes and their events, canary statistics, budgets, per-period spend and the
+ * allowance leases processes hold against it. Same file for SQLite and PostgreSQL (only bytes differ).
  */
-export function gatewayMigration(): Migration {
+export function gatewayMigration(dialect: Store['dialect']): Migration {
+  const bytes = dialect === 'postgres' ? 'bytea' : 'blob';
   return {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema
@@ -83,10 +85,26 @@ export function gatewayMigration(): Migration {
         )
         .execute();
       await db.schema.createIndex('gateway_budget_leases_expires_at').on('gateway_budget_leases').column('expires_at').execute();
+
+      // One row per (canary run, writer process, role): writers replace only their own rows, readers merge.
+      await db.schema
+        .createTable('gateway_canary_stats')
+        .addColumn('route_id', 'text', (column) => column.notNull())
+        .addColumn('canary_started_at', 'text', (column) => column.notNull())
+        .addColumn('writer_id', 'text', (column) => column.notNull())
+        .addColumn('role', 'text', (column) => column.notNull())
+        .addColumn('requests', 'integer', (column) => column.notNull())
+        .addColumn('errors', 'integer', (column) => column.notNull())
+        .addColumn('latency_sketch', bytes, (column) => column.notNull())
+        .addColumn('ttft_sketch', bytes, (column) => column.notNull())
+        .addColumn('updated_at', 'bigint', (column) => column.notNull())
+        .addPrimaryKeyConstraint('gateway_canary_stats_pkey', ['route_id', 'canary_started_at', 'writer_id', 'role'])
+        .addForeignKeyConstraint('gateway_canary_stats_route_fk', ['route_id'], 'gateway_routes', ['id'], (constraint) => constraint.onDelete('cascade'))
+        .execute();
     },
 
     async down(db: Kysely<unknown>): Promise<void> {
-      for (const table of ['gateway_budget_leases', 'gateway_budget_periods', 'gateway_budgets', 'gateway_route_events', 'gateway_routes']) {
+      for (const table of ['gateway_canary_stats', 'gateway_budget_leases', 'gateway_budget_periods', 'gateway_budgets', 'gateway_route_events', 'gateway_routes']) {
         await db.schema.dropTable(table).execute();
       }
     },

@@ -13,7 +13,7 @@ export function createMigrationProvider(dialect: Store['dialect']): MigrationPro
   const migrations: Record<string, Migration> = {
     '0001-initial-schema': initialSchemaMigration(dialect),
     '0002-credentials': credentialsMigration(),
-    '0003-gateway': gatewayMigration(),
+    '0003-gateway': gatewayMigration(dialect),
     '0004-api-tokens': apiTokensMigration(),
   };
   return { getMigrations: async () => migrations };

@@ -1,0 +1,170 @@
+// Gateway benchmark: direct calls to a fake OpenAI-compatible upstream on loopback, the same calls
+// through modelport, and through Portkey's open-source gateway (@portkey-ai/gateway), side by side in
+// one run. Reports added latency p50/p99 at concurrency 1 and 16, added TTFT for streams, and maximum
+// throughput. modelport runs with metrics recording, a budget and Prometheus metrics on.
+//
+// Run: npx tsx bench/gateway/run.ts [--quick] [--rounds N] [--no-pin]
+//
+// Layout on a 2-core machine (with taskset): the load generator and the upstream share CPU 0; the
+// gateway under test has CPU 1 (only one gateway is loaded at a time). Without pinning every process
+// competes for both cores and the numbers mostly measure the scheduler.
+import os from 'node:os';
+import { createRequire } from 'node:module';
+import type { LoadConfig, LoadResult } from './load.js';
+import { canPin, here, runLoadProcess, setScenario, startChild, type Child } from './processes.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const pin = canPin && !args.includes('--no-pin');
+const roundsArgument = args.indexOf('--rounds');
+const rounds = roundsArgument === -1 ? (quick ? 1 : 3) : Number(args[roundsArgument + 1]);
+const durationMs = quick ? 2_000 : 5_000;
+const warmupMs = quick ? 500 : 1_000;
+const loadCpu = pin ? '0' : null;
+const gatewayCpu = pin ? '1' : null;
+
+type Target = 'direct' | 'floor' | 'modelport' | 'portkey';
+/** A load result plus the gateway process's CPU time per request (µs), when a gateway was in the path. */
+type Measured = LoadResult & { cpuUsPerRequest: number | null };
+type Result = { scenario: string; concurrency: number; target: Target; runs: Measured[] };
+const targets: Target[] = ['direct', 'floor', 'modelport', 'portkey'];
+
+const require = createRequire(import.meta.url);
+const portkeyScript = require.resolve('@portkey-ai/gateway/build/start-server.js');
+const portkeyVersion = (require('@portkey-ai/gateway/package.json') as { version: string }).version;
+
+const loadBefore = os.loadavg();
+const children: Child[] = [];
+async function main(): Promise<void> {
+  const upstream = await startChild('upstream', here('./bench-upstream.ts'), { cpu: loadCpu });
+  children.push(upstream);
+  const upstreamV1 = `http://127.0.0.1:${upstream.port}/v1`;
+  const modelport = await startChild('modelport', here('./modelport-process.ts'), { cpu: gatewayCpu, env: { UPSTREAM_URL: upstreamV1 } });
+  children.push(modelport);
+  const floor = await startChild('floor', here('./null-proxy.ts'), { cpu: gatewayCpu, env: { UPSTREAM_PORT: String(upstream.port) } });
+  children.push(floor);
+  const portkeyPort = 18_787;
+  // The shim works around Portkey's streaming bug on Node (see portkey-fetch-shim.mjs).
+  const portkey = await startChild('portkey', portkeyScript, { cpu: gatewayCpu, nodeOptions: ['--import', here('./portkey-fetch-shim.mjs')], args: [`--port=${portkeyPort}`, '--headless'], readyPattern: /running at/i, port: portkeyPort, env: { NODE_ENV: 'production' } });
+  children.push(portkey);
+
+  const request = (target: Target, stream: boolean, concurrency: number): LoadConfig => {
+    const body = JSON.stringify({
+      model: target === 'modelport' ? 'bench' : 'bench-model',
+      messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: 'Say hello to the benchmark.' }],
+      max_tokens: 64,
+      ...(stream ? { stream: true } : {}),
+    });
+    const base = { path: '/v1/chat/completions', body, concurrency, durationMs, warmupMs, stream };
+    if (target === 'direct') return { ...base, port: upstream.port, headers: { authorization: 'Bearer sk-bench' } };
+    if (target === 'modelport') return { ...base, port: modelport.port, headers: { authorization: 'Bearer sk-bench' } };
+    if (target === 'floor') return { ...base, port: floor.port, headers: { authorization: 'Bearer sk-bench' } };
+    return { ...base, port: portkey.port, headers: { authorization: 'Bearer sk-bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': upstreamV1 } };
+  };
+
+  // Every path answers before anything is measured.
+  await setScenario(upstream.port, { latencyMs: 0, ttftMs: 0, tokens: 16, tokenIntervalMs: 0 });
+  for (const target of targets) {
+    const check = await runLoadProcess({ ...request(target, false, 1), durationMs: 300, warmupMs: 0 }, loadCpu);
+    if (check.requests === 0 || check.errors > 0) throw new Error(`${target} does not answer: ${check.firstError ?? 'no requests'}`);
+  }
+
+  const scenarios = [
+    { name: 'non-streaming, upstream 20 ms', stream: false, upstream: { latencyMs: 20, ttftMs: 0, tokens: 16, tokenIntervalMs: 0 }, concurrency: [1, 16] },
+    { name: 'streaming, TTFT 20 ms + 16 tokens 1 ms apart', stream: true, upstream: { latencyMs: 0, ttftMs: 20, tokens: 16, tokenIntervalMs: 1 }, concurrency: [1, 16] },
+    { name: 'non-streaming, upstream 0 ms (stress: CPU-bound)', stream: false, upstream: { latencyMs: 0, ttftMs: 0, tokens: 16, tokenIntervalMs: 0 }, concurrency: [1, 16] },
+    { name: 'throughput, upstream 20 ms', stream: false, upstream: { latencyMs: 20, ttftMs: 0, tokens: 16, tokenIntervalMs: 0 }, concurrency: [64] },
+    { name: 'throughput, upstream 0 ms (proxy ceiling)', stream: false, upstream: { latencyMs: 0, ttftMs: 0, tokens: 16, tokenIntervalMs: 0 }, concurrency: [64] },
+  ];
+
+  const results: Result[] = [];
+  for (const scenario of scenarios) {
+    await setScenario(upstream.port, scenario.upstream);
+    for (const concurrency of scenario.concurrency) {
+      const byTarget = new Map<Target, Measured[]>(targets.map((target) => [target, []]));
+      for (let round = 0; round < rounds; round++) {
+        // Interleaved, so drift in the machine's load hits every target alike.
+        for (const target of targets) {
+          const gateway = target === 'modelport' ? modelport : target === 'portkey' ? portkey : target === 'floor' ? floor : null;
+          const cpuBefore = gateway?.cpuUs() ?? 0;
+          const raw = await runLoadProcess(request(target, scenario.stream, concurrency), loadCpu);
+          // CPU per request, warm-up included in both numerator and denominator only approximately: it is a cost, not a latency.
+          const total = raw.requests * (1 + warmupMs / durationMs);
+          const result: Measured = { ...raw, cpuUsPerRequest: gateway && total > 0 ? (gateway.cpuUs() - cpuBefore) / total : null };
+          byTarget.get(target)?.push(result);
+          process.stderr.write(`${scenario.name} c=${concurrency} ${target} round ${round + 1}: ${result.rps} rps, p50 ${result.latencyUs.p50} µs, p99 ${result.latencyUs.p99} µs${result.ttftUs ? `, ttft p50 ${result.ttftUs.p50} p99 ${result.ttftUs.p99}` : ''}${result.errors ? `, ${result.errors} errors (${result.firstError})` : ''}\n`);
+        }
+      }
+      for (const target of targets) results.push({ scenario: scenario.name, concurrency, target, runs: byTarget.get(target) ?? [] });
+    }
+  }
+  printReport(results);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
+}
+
+function printReport(results: Result[]): void {
+  const pick = (scenario: string, concurrency: number, target: Target) => results.find((result) => result.scenario === scenario && result.concurrency === concurrency && result.target === target)?.runs ?? [];
+  const ms = (us: number) => (us / 1000).toFixed(3);
+  const lines: string[] = [];
+  lines.push(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average (1/5/15 min) before the run ${loadBefore.map((value) => value.toFixed(2)).join(' ')}, after ${os.loadavg().map((value) => value.toFixed(2)).join(' ')} (other work on the machine shows up in p99s); Portkey gateway ${portkeyVersion}; ${pin ? 'gateway pinned to CPU 1, load generator + upstream to CPU 0' : 'no CPU pinning'}; ${rounds} round(s) × ${durationMs / 1000} s per cell, medians across rounds.`);
+  lines.push('');
+  lines.push('| scenario | conc. | target | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | TTFT p50 ms | TTFT p99 ms | added TTFT p50 ms | added TTFT p99 ms | gateway CPU µs/req | self-reported overhead p50/p99 µs |');
+  lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  const scenarios = [...new Set(results.map((result) => `${result.scenario}\u0000${result.concurrency}`))];
+  for (const key of scenarios) {
+    const [scenario = '', concurrencyText = '0'] = key.split('\u0000');
+    const concurrency = Number(concurrencyText);
+    const direct = pick(scenario, concurrency, 'direct');
+    const base = {
+      p50: median(direct.map((run) => run.latencyUs.p50)),
+      p99: median(direct.map((run) => run.latencyUs.p99)),
+      ttft50: median(direct.map((run) => run.ttftUs?.p50 ?? 0)),
+      ttft99: median(direct.map((run) => run.ttftUs?.p99 ?? 0)),
+    };
+    for (const target of targets) {
+      const runs = pick(scenario, concurrency, target);
+      const p50 = median(runs.map((run) => run.latencyUs.p50));
+      const p99 = median(runs.map((run) => run.latencyUs.p99));
+      const rps = median(runs.map((run) => run.rps));
+      const streamed = runs.some((run) => run.ttftUs !== null);
+      const ttft50 = median(runs.map((run) => run.ttftUs?.p50 ?? 0));
+      const ttft99 = median(runs.map((run) => run.ttftUs?.p99 ?? 0));
+      const overhead = runs.some((run) => run.overheadUs !== null) ? `${median(runs.map((run) => run.overheadUs?.p50 ?? 0))} / ${median(runs.map((run) => run.overheadUs?.p99 ?? 0))}` : '';
+      const errors = runs.reduce((sum, run) => sum + run.errors, 0);
+      const cpu = runs.some((run) => run.cpuUsPerRequest !== null) ? median(runs.map((run) => run.cpuUsPerRequest ?? 0)).toFixed(0) : '';
+      lines.push(
+        `| ${scenario} | ${concurrency} | ${target}${errors ? ` (${errors} errors)` : ''} | ${rps} | ${ms(p50)} | ${ms(p99)} | ${target === 'direct' ? '' : ms(p50 - base.p50)} | ${target === 'direct' ? '' : ms(p99 - base.p99)} | ${streamed ? ms(ttft50) : ''} | ${streamed ? ms(ttft99) : ''} | ${streamed && target !== 'direct' ? ms(ttft50 - base.ttft50) : ''} | ${streamed && target !== 'direct' ? ms(ttft99 - base.ttft99) : ''} | ${cpu} | ${overhead} |`,
+      );
+    }
+  }
+  // The goals of the issue, read off the table.
+  const cell = (scenario: string, concurrency: number, target: Target, read: (run: LoadResult) => number) => median(pick(scenario, concurrency, target).map(read));
+  const nonStream = 'non-streaming, upstream 20 ms';
+  const streaming = 'streaming, TTFT 20 ms + 16 tokens 1 ms apart';
+  const added = (target: Target, scenario: string, read: (run: LoadResult) => number) => cell(scenario, 16, target, read) - cell(scenario, 16, 'direct', read);
+  const p99 = (run: LoadResult) => run.latencyUs.p99;
+  const ttft99 = (run: LoadResult) => run.ttftUs?.p99 ?? 0;
+  const modelportP99 = added('modelport', nonStream, p99);
+  const portkeyP99 = added('portkey', nonStream, p99);
+  const modelportTtft = added('modelport', streaming, ttft99);
+  const ratio = (scenario: string) => cell(scenario, 64, 'modelport', (run) => run.rps) / Math.max(1, cell(scenario, 64, 'direct', (run) => run.rps));
+  lines.push('');
+  lines.push('| goal | measured | met |');
+  lines.push('| --- | --- | --- |');
+  lines.push(`| added p99 at c16 ≤ ⅓ of Portkey's | ${ms(modelportP99)} ms vs ${ms(portkeyP99)} ms (${((modelportP99 / Math.max(1, portkeyP99)) * 100).toFixed(0)}%) | ${modelportP99 <= portkeyP99 / 3 ? 'yes' : 'no'} |`);
+  lines.push(`| added p99 at c16 ≤ 1 ms | ${ms(modelportP99)} ms | ${modelportP99 <= 1000 ? 'yes' : 'no'} |`);
+  lines.push(`| added TTFT p99 (streams, c16) ≤ 1 ms | ${ms(modelportTtft)} ms (Portkey ${ms(added('portkey', streaming, ttft99))} ms) | ${modelportTtft <= 1000 ? 'yes' : 'no'} |`);
+  lines.push(`| throughput ≥ 90% of direct (upstream 20 ms, c64) | ${(ratio('throughput, upstream 20 ms') * 100).toFixed(0)}% | ${ratio('throughput, upstream 20 ms') >= 0.9 ? 'yes' : 'no'} |`);
+  lines.push(`| throughput ≥ 90% of direct (upstream 0 ms, c64: proxy ceiling) | ${(ratio('throughput, upstream 0 ms (proxy ceiling)') * 100).toFixed(0)}% | ${ratio('throughput, upstream 0 ms (proxy ceiling)') >= 0.9 ? 'yes' : 'no'} |`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+try {
+  await main();
+} finally {
+  for (const child of children.reverse()) await child.stop();
+}

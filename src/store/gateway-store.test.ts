@@ -1,0 +1,153 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestSchema, postgresUnreachableReason } from '../../test/helpers/test-postgres.js';
+import { ConflictError, NotFoundError } from '../core/errors/index.js';
+import { createStore } from './create-store.js';
+import { openGatewayStore } from './gateway-database.js';
+import type { GatewayStore } from './gateway-store.js';
+
+interface Database {
+  url: string;
+  drop(): Promise<void>;
+}
+
+const postgresReason = await postgresUnreachableReason();
+if (postgresReason !== null && process.env['CI']) throw new Error(`PostgreSQL is required under CI: ${postgresReason}`);
+
+const dialects: { name: string; skip: boolean; create(): Promise<Database> }[] = [
+  {
+    name: 'SQLite',
+    skip: false,
+    async create() {
+      const directory = await mkdtemp(join(tmpdir(), 'modelport-gateway-store-'));
+      return { url: join(directory, 'modelport.db'), drop: () => rm(directory, { recursive: true, force: true }) };
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    skip: postgresReason !== null,
+    async create() {
+      const schema = await createTestSchema('gateway_store');
+      return { url: schema.url, drop: () => schema.drop() };
+    },
+  },
+];
+
+for (const dialect of dialects) {
+  describe.skipIf(dialect.skip)(`gateway store on ${dialect.name}`, () => {
+    let database: Database;
+    let stores: GatewayStore[];
+    const open = () => {
+      const store = openGatewayStore(database.url);
+      stores.push(store);
+      return store;
+    };
+
+    beforeEach(async () => {
+      database = await dialect.create();
+      const main = await createStore(database.url);
+      await main.migrate();
+      await main.close();
+      stores = [];
+    });
+    afterEach(async () => {
+      for (const store of stores) await store.close();
+      await database.drop();
+    });
+
+    const event = { kind: 'route-created', reason: 'created', actor: 'test' };
+
+    it('creates, reads, compare-and-sets and deletes routes with their events', async () => {
+      const store = open();
+      const created = await store.routes.create({ id: 'r1', name: 'chat', spec: { targets: [{ deployment: 'a', weight: 1 }] }, now: '2025-01-01T00:00:00.000Z' }, event);
+      expect(created).toMatchObject({ id: 'r1', name: 'chat', version: 1, spec: { targets: [{ deployment: 'a', weight: 1 }] } });
+      await expect(store.routes.create({ id: 'r2', name: 'chat', spec: {}, now: '2025-01-01T00:00:00.000Z' }, event)).rejects.toBeInstanceOf(ConflictError);
+      expect(await store.routes.getByName('chat')).toMatchObject({ id: 'r1' });
+      const updated = await store.routes.write('r1', 1, { targets: [] }, { kind: 'route-updated', reason: 'updated', actor: 'test', details: { n: 1 } }, '2025-01-01T00:01:00.000Z');
+      expect(updated).toMatchObject({ version: 2, spec: { targets: [] }, updatedAt: '2025-01-01T00:01:00.000Z' });
+      await expect(store.routes.write('r1', 1, {}, null, '2025-01-01T00:02:00.000Z')).rejects.toBeInstanceOf(ConflictError);
+      await expect(store.routes.write('nope', 1, {}, null, '2025-01-01T00:02:00.000Z')).rejects.toBeInstanceOf(NotFoundError);
+      expect((await store.routes.events('r1', 10)).map((row) => [row.kind, row.routeVersion, row.details])).toEqual([
+        ['route-updated', 2, { n: 1 }],
+        ['route-created', 1, {}],
+      ]);
+      await store.canaryStats.upsert([{ routeId: 'r1', canaryStartedAt: 's', writerId: 'w', role: 'canary', requests: 1, errors: 0, latencySketch: new Uint8Array([1]), ttftSketch: new Uint8Array([2]), updatedAt: 1 }]);
+      await store.routes.delete('r1');
+      expect(await store.routes.list()).toEqual([]);
+      expect(await store.routes.events('r1', 10)).toEqual([]);
+      expect(await store.canaryStats.list('r1', 's')).toEqual([]);
+      await expect(store.routes.delete('r1')).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('keeps one canary statistics row per writer and role, replaced whole', async () => {
+      const store = open();
+      await store.routes.create({ id: 'r1', name: 'chat', spec: {}, now: '2025-01-01T00:00:00.000Z' }, event);
+      const row = { routeId: 'r1', canaryStartedAt: 's', writerId: 'w1', role: 'canary' as const, requests: 1, errors: 0, latencySketch: new Uint8Array([1, 2]), ttftSketch: new Uint8Array([]), updatedAt: 1 };
+      await store.canaryStats.upsert([row, { ...row, role: 'baseline' }, { ...row, writerId: 'w2' }]);
+      await store.canaryStats.upsert([{ ...row, requests: 5, errors: 2, latencySketch: new Uint8Array([3]) }]);
+      const rows = await store.canaryStats.list('r1', 's');
+      expect(rows).toHaveLength(3);
+      const mine = rows.find((candidate) => candidate.writerId === 'w1' && candidate.role === 'canary');
+      expect(mine).toMatchObject({ requests: 5, errors: 2 });
+      expect([...(mine?.latencySketch ?? [])]).toEqual([3]);
+    });
+
+    it('creates, updates and deletes budgets; one per target and period', async () => {
+      const store = open();
+      const input = { id: 'b1', scope: 'deployment' as const, target: 'a', period: 'day' as const, limitUsd: 10, action: 'reject' as const, now: '2025-01-01T00:00:00.000Z' };
+      expect(await store.budgets.create(input)).toMatchObject({ id: 'b1', limitUsd: 10, version: 1 });
+      await expect(store.budgets.create({ ...input, id: 'b2' })).rejects.toBeInstanceOf(ConflictError);
+      await store.budgets.create({ ...input, id: 'b3', period: 'month' });
+      expect(await store.budgets.update('b1', 1, { limitUsd: 20, action: 'stop' }, '2025-01-01T00:01:00.000Z')).toMatchObject({ limitUsd: 20, action: 'stop', version: 2 });
+      await expect(store.budgets.update('b1', 1, { limitUsd: 5 }, '2025-01-01T00:02:00.000Z')).rejects.toBeInstanceOf(ConflictError);
+      await store.budgets.lease({ budgetId: 'b1', periodStart: '2025-01-01', holder: 'h', wantUsd: 1, needUsd: 1, now: 0, ttlMs: 1000 });
+      await store.budgets.delete('b1');
+      expect((await store.budgets.list()).map((budget) => budget.id)).toEqual(['b3']);
+      expect(await store.budgets.periods(['2025-01-01'])).toEqual([]);
+      await expect(store.budgets.delete('b1')).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('leases allowance up to the limit, settles spend and returns the rest', async () => {
+      const store = open();
+      await store.budgets.create({ id: 'b', scope: 'deployment', target: 'a', period: 'day', limitUsd: 10, action: 'reject', now: '2025-01-01T00:00:00.000Z' });
+      const lease = (holder: string, wantUsd: number, needUsd = wantUsd) => store.budgets.lease({ budgetId: 'b', periodStart: 'p', holder, wantUsd, needUsd, now: 1_000, ttlMs: 10_000 });
+      expect(await lease('a', 6)).toEqual({ grantedUsd: 6, remainingUsd: 4 });
+      // Less left than wanted but at least what is needed: the rest is granted.
+      expect(await lease('b', 6, 1)).toEqual({ grantedUsd: 4, remainingUsd: 0 });
+      expect(await lease('c', 1)).toEqual({ grantedUsd: 0, remainingUsd: 0 });
+      // a spent 2.5 of its 6 and gives back 3: 3.5 are free again (0.5 still held by a).
+      expect(await store.budgets.settle({ budgetId: 'b', periodStart: 'p', holder: 'a', spentUsd: 2.5, releaseUsd: 3, now: 2_000, ttlMs: 10_000 })).toEqual({ leaseFound: true });
+      expect(await store.budgets.periods(['p'])).toEqual([{ budgetId: 'b', periodStart: 'p', spentUsd: 2.5, leasedUsd: 4.5, trippedAt: null }]);
+      expect(await lease('c', 5, 3.5)).toEqual({ grantedUsd: 0, remainingUsd: 3 });
+      expect(await lease('c', 5, 3)).toEqual({ grantedUsd: 3, remainingUsd: 0 });
+      expect(await store.budgets.markTripped('b', 'p', 'now')).toBe(true);
+      expect(await store.budgets.markTripped('b', 'p', 'later')).toBe(false);
+    });
+
+    it('counts a dead holder\u2019s lease as spent once it expires, and tells the holder if it comes back', async () => {
+      const store = open();
+      await store.budgets.create({ id: 'b', scope: 'deployment', target: 'a', period: 'day', limitUsd: 10, action: 'reject', now: '2025-01-01T00:00:00.000Z' });
+      await store.budgets.lease({ budgetId: 'b', periodStart: 'p', holder: 'dead', wantUsd: 4, needUsd: 4, now: 0, ttlMs: 1_000 });
+      await store.budgets.lease({ budgetId: 'b', periodStart: 'p', holder: 'alive', wantUsd: 2, needUsd: 2, now: 0, ttlMs: 5_000 });
+      expect(await store.budgets.reclaimExpired(500)).toBe(0);
+      expect(await store.budgets.reclaimExpired(2_000)).toBe(1);
+      expect(await store.budgets.periods(['p'])).toEqual([{ budgetId: 'b', periodStart: 'p', spentUsd: 4, leasedUsd: 2, trippedAt: null }]);
+      expect(await store.budgets.settle({ budgetId: 'b', periodStart: 'p', holder: 'dead', spentUsd: 1, releaseUsd: 3, now: 3_000, ttlMs: 1_000 })).toEqual({ leaseFound: false });
+      expect((await store.budgets.periods(['p']))[0]).toMatchObject({ spentUsd: 4, leasedUsd: 2 });
+    });
+
+    it('never leases past the limit, however many processes ask at once', async () => {
+      const [a, b, c] = [open(), open(), open()];
+      await a.budgets.create({ id: 'b', scope: 'deployment', target: 'a', period: 'day', limitUsd: 10, action: 'reject', now: '2025-01-01T00:00:00.000Z' });
+      const grants = await Promise.all(
+        Array.from({ length: 30 }, (_, index) => [a, b, c][index % 3]?.budgets.lease({ budgetId: 'b', periodStart: 'p', holder: `h${index % 3}`, wantUsd: 0.7, needUsd: 0.7, now: 0, ttlMs: 60_000 })),
+      );
+      const granted = grants.reduce((sum, grant) => sum + (grant?.grantedUsd ?? 0), 0);
+      expect(granted).toBeLessThanOrEqual(10 + 1e-9);
+      expect(granted).toBeGreaterThan(9.2);
+      expect((await a.budgets.periods(['p']))[0]?.leasedUsd).toBeCloseTo(granted, 9);
+    });
+  });
+}
