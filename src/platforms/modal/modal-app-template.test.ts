@@ -210,7 +210,7 @@ describe('renderModalApp', () => {
       startup_timeout: 1200,
       secrets: [{ secret: 'hf-token' }],
       volumes: {
-        '/root/.cache/huggingface': { volume: 'modelport-hf-cache', create_if_missing: true },
+        '/hf-cache': { volume: 'modelport-hf-cache', create_if_missing: true },
         '/adapters': { volume: 'modelport-lora-adapters', create_if_missing: true },
       },
       image: {

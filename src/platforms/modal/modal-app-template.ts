@@ -68,10 +68,11 @@ ${constants}
 
 app = modal.App(APP_NAME)
 
-image = modal.Image.debian_slim(python_version="3.12").uv_pip_install(f"vllm=={VLLM_VERSION}").env(CONTAINER_ENV)
+# Model weights are cached on a volume (HF_HOME points there), so a cold start does not download them again.
+image = modal.Image.debian_slim(python_version="3.12").uv_pip_install(f"vllm=={VLLM_VERSION}").env({"HF_HOME": "/hf-cache", **CONTAINER_ENV})
 
 volumes = {
-    "/root/.cache/huggingface": modal.Volume.from_name(CACHE_VOLUME, create_if_missing=True),
+    "/hf-cache": modal.Volume.from_name(CACHE_VOLUME, create_if_missing=True),
     ${pythonLiteral(adapterMountPath)}: modal.Volume.from_name(ADAPTER_VOLUME, create_if_missing=True),
 }
 
