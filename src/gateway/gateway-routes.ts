@@ -3,7 +3,6 @@ import { isModelportError, ModelportError } from '../core/errors/index.js';
 import type { CompletionHandler } from './completion-handler.js';
 import type { DeploymentCache } from './deployment-cache.js';
 import { toOpenAIError } from './openai-errors.js';
-import { legacyGatewayRoutes, type LegacyGatewayDeps } from './legacy-gateway-routes.js';
 import type { RouteBudgetCache } from './route-budget-cache.js';
 
 export interface GatewayRoutesDeps {
@@ -18,9 +17,7 @@ export interface GatewayRoutesDeps {
  * OpenAI-compatible `/v1`: `model` is a route, a deployment name, or `name:adapter` to pick an adapter
  * on platforms that hot-swap them. Errors use OpenAI's envelope so OpenAI SDKs raise their usual errors.
  */
-export function gatewayRoutes(input: GatewayRoutesDeps | LegacyGatewayDeps): FastifyPluginAsync {
-  if (!('handle' in input)) return legacyGatewayRoutes(input);
-  const deps = input;
+export function gatewayRoutes(deps: GatewayRoutesDeps): FastifyPluginAsync {
   return async (app) => {
     app.addHook('onRequest', (request, _reply, done) => {
       deps.markStart(request, performance.now());

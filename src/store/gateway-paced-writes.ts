@@ -19,18 +19,25 @@ export interface PacedWritesOptions {
 export function withPacedRequestWrites(store: Pick<Store, 'requests' | 'rollups'>, options: PacedWritesOptions = {}): Pick<Store, 'requests' | 'rollups'> {
   const rowsPerChunk = Math.max(1, options.rowsPerChunk ?? 100);
   const written = new WeakSet<RequestRecord>();
+  let retried = false;
   return {
     rollups: store.rollups,
     requests: {
       list: (deploymentId, from, to, limit) => store.requests.list(deploymentId, from, to, limit),
       deleteBefore: (before) => store.requests.deleteBefore(before),
       async insertMany(records) {
-        const pending = records.filter((record) => !written.has(record));
-        for (let start = 0; start < pending.length; start += rowsPerChunk) {
-          if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-          const chunk = pending.slice(start, start + rowsPerChunk);
-          await store.requests.insertMany(chunk);
-          for (const record of chunk) written.add(record);
+        const pending = retried ? records.filter((record) => !written.has(record)) : records;
+        let start = 0;
+        try {
+          for (; start < pending.length; start += rowsPerChunk) {
+            if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+            await store.requests.insertMany(pending.slice(start, start + rowsPerChunk));
+          }
+        } catch (error) {
+          // Only a failed call pays for remembering what it did write, for the retry to skip.
+          for (const record of pending.slice(0, start)) written.add(record);
+          retried = start > 0 || retried;
+          throw error;
         }
       },
     },
