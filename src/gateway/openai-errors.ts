@@ -17,11 +17,9 @@ export function toOpenAIError(error: ModelportError): { status: number; body: Op
     return { status: 429, retry: false, body: envelope(error.message, 'insufficient_quota', gatewayCode) };
   }
   if (gatewayCode === 'model_not_ready') {
-    // On its way (deploying, updating): come back soon. Pending, stopped or failed: the caller's to fix.
-    const soon = error.details['status'] === 'deploying' || error.details['status'] === 'updating';
-    return soon
-      ? { status: 503, retry: true, body: envelope(error.message, 'server_error', gatewayCode) }
-      : { status: 409, retry: false, body: envelope(error.message, 'invalid_request_error', gatewayCode) };
+    // Not serving yet (or any more) is the state of the caller's deployment, not a server fault: 409,
+    // whose message says when it will serve. 5xx stays reserved for modelport's and upstreams' failures.
+    return { status: 409, retry: false, body: envelope(error.message, 'invalid_request_error', gatewayCode) };
   }
   const [status, type] = openAIStatus(error.code);
   return {

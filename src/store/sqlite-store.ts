@@ -23,7 +23,8 @@ const inMemory = ':memory:';
  * Call `migrate()` before use.
  */
 export function createSqliteStore(path: string, options: SqliteStoreOptions = {}): Store {
-  const busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
+  // Generous: several processes migrating one file at start-up on a busy 2-core machine take turns.
+  const busyTimeoutMs = options.busyTimeoutMs ?? 15_000;
   if (path !== inMemory) mkdirSync(dirname(path), { recursive: true });
   // `timeout` is better-sqlite3's busy_timeout.
   const database = new BetterSqlite3(path, { timeout: busyTimeoutMs });
