@@ -14,7 +14,7 @@ const upstream = process.env['UPSTREAM_URL'];
 if (!upstream) throw new Error('set UPSTREAM_URL');
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'modelport-bench-'));
-const env = { MODELPORT_DATA_DIR: dataDir, MODELPORT_LOG_LEVEL: 'error', MODELPORT_METRICS_FLUSH_MS: '1000', MODELPORT_RECONCILE_INTERVAL_MS: '100', HOST: '127.0.0.1' };
+const env = { MODELPORT_DATA_DIR: dataDir, MODELPORT_LOG_LEVEL: 'error', MODELPORT_METRICS_FLUSH_MS: '1000', HOST: '127.0.0.1' };
 const modelport = await createModelport(loadConfig(env), env);
 
 async function call(method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
