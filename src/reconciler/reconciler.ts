@@ -6,7 +6,7 @@ import type { PlatformRegistry } from '../platforms/registry.js';
 import type { ConnectorContexts } from '../services/connector-contexts.js';
 import type { Actor, DeploymentService } from '../services/deployment-service.js';
 import type { Store } from '../store/store.js';
-import { backoffMs } from './backoff.js';
+import { backoffDelay } from '../platforms/http/backoff.js';
 
 export interface ReconcilerOptions {
   store: Store;
@@ -28,6 +28,8 @@ export interface ReconcilerOptions {
 }
 
 const actor: Actor = { name: 'reconciler' };
+/** Between retries of a failing step: full jitter, up to 30 s (Retry-After wins when longer). */
+const reconcileBackoff = { baseMs: 500, capMs: 30_000 };
 
 /**
  * Drives deployments in a transient status (deploying, updating, stopping) to a stable one, and keeps an
@@ -306,8 +308,8 @@ export function createReconciler(options: ReconcilerOptions) {
     const canGiveUp = deployment.status === 'deploying' || deployment.status === 'updating';
     if (failure.retryable || !canGiveUp) {
       const attempt = (retries.get(id)?.attempt ?? 0) + 1;
-      const retryAfter = typeof failure.details['retryAfterMs'] === 'number' ? failure.details['retryAfterMs'] : 0;
-      retries.set(id, { attempt, notBefore: clock.now() + Math.max(retryAfter, backoffMs(attempt)) });
+      const retryAfter = typeof failure.details['retryAfterMs'] === 'number' ? failure.details['retryAfterMs'] : undefined;
+      retries.set(id, { attempt, notBefore: clock.now() + backoffDelay(attempt - 1, reconcileBackoff, retryAfter) });
       await options.deployments.write(deployment, { lastError, statusMessage: `retrying: ${failure.message}` }, null, actor).catch(() => undefined);
       return;
     }
