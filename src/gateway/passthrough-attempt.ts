@@ -1,3 +1,4 @@
+import type { Clock } from '../core/runtime.js';
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import {
   ModelportError,
@@ -21,10 +22,7 @@ import type { UpstreamClient } from './upstream-client.js';
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
-export interface PassthroughClock {
-  now(): number;
-  monotonic(): number;
-}
+export type PassthroughClock = Pick<Clock, 'now' | 'monotonic'>;
 
 /**
  * Runs an attempt by forwarding the client's request to an OpenAI-compatible upstream and its response

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RequestRecord } from '../core/invocation.js';
+import type { Clock, Logger } from '../core/runtime.js';
 import { InternalError } from '../core/errors/index.js';
 import type { RollupRow, Store } from '../store/store.js';
 import { createLatencySketch, type LatencySketch } from './latency-sketch.js';
@@ -8,16 +9,9 @@ import { RESOLUTION_MS, rollupSeriesId, type RollupResolution } from './rollup-r
 /** The parts of the Store the recorder writes to. */
 export type MetricsRecorderStore = Pick<Store, 'requests' | 'rollups'>;
 
-/** Only `now()` is needed; structurally compatible with the platforms' Clock. */
-export interface MetricsClock {
-  /** Epoch milliseconds. */
-  now(): number;
-}
-
-/** Structurally compatible with the platforms' Logger. */
-export interface MetricsLogger {
-  warn(message: string, fields?: Record<string, unknown>): void;
-}
+/** The recorder only reads the wall clock and warns. */
+export type MetricsClock = Pick<Clock, 'now'>;
+export type MetricsLogger = Pick<Logger, 'warn'>;
 
 export interface RetentionPolicy {
   /** Raw request rows older than this are deleted. Default 7 days. */

@@ -4,6 +4,7 @@ import type { ValidationIssue } from '../core/errors/index.js';
 import type { InvokeEvent, InvokeRequest } from '../core/invocation.js';
 import type { PlatformId } from '../core/platform-id.js';
 import type { PriceSource, PricingModel, TokenPrice } from '../core/pricing.js';
+import type { Clock, Logger } from '../core/runtime.js';
 
 /** The source of truth for what a platform must do. Every connector passes the suite in `contract/`. */
 
@@ -44,20 +45,7 @@ export interface PlatformCapabilities {
   streaming: boolean;
 }
 
-export interface Logger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
-
-export interface Clock {
-  /** Epoch milliseconds. */
-  now(): number;
-  /** High-resolution monotonic milliseconds, for latencies. */
-  monotonic(): number;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
+export type { Clock, Logger } from '../core/runtime.js';
 
 /**
  * Everything a connector may touch. Connectors never read env vars or the store: what they need

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ModelportError, PlatformApiError, PlatformCapacityError } from '../core/errors/index.js';
+import { PlatformApiError, PlatformCapacityError } from '../core/errors/index.js';
 import { createScriptedConnector } from '../../test/fakes/scripted-connector.js';
 import { startTestModelport, type TestModelport } from '../../test/helpers/test-modelport.js';
 
@@ -129,6 +129,5 @@ describe('reconciler', () => {
     const deployment = await get(id);
     expect(deployment.lastError.code).toBe('internal_error');
     expect(JSON.stringify(deployment)).not.toContain('secret-ish');
-    expect(new ModelportError('internal_error', 'x').retryable).toBe(false);
   });
 });

@@ -34,8 +34,12 @@ export function createCredentialSource(env: Record<string, string | undefined>, 
     const value = env[name];
     return value ? value : undefined;
   };
-  const environmentNames = () =>
-    Object.keys(env).filter((name) => /_(API_KEY|KEY|TOKEN|SECRET|TOKEN_ID|TOKEN_SECRET)$/.test(name) && !name.startsWith('MODELPORT_') && Boolean(env[name]));
+  // The environment does not change while the process runs; the logger asks for secrets on every line.
+  const credentialLikeNames = Object.keys(env).filter(
+    (name) => /_(API_KEY|KEY|TOKEN|SECRET|TOKEN_ID|TOKEN_SECRET)$/.test(name) && !name.startsWith('MODELPORT_') && Boolean(env[name]),
+  );
+  const environmentValues = credentialLikeNames.map((name) => env[name] ?? '');
+  const environmentNames = () => credentialLikeNames;
   return {
     resolve(wanted) {
       const values = stored();
@@ -47,6 +51,6 @@ export function createCredentialSource(env: Record<string, string | undefined>, 
       return resolved;
     },
     environmentNames,
-    secretValues: () => [...Object.values(stored()), ...environmentNames().map((name) => env[name] ?? '')].filter(Boolean),
+    secretValues: () => [...Object.values(stored()), ...environmentValues],
   };
 }

@@ -171,8 +171,6 @@ export function createDeploymentService(deps: DeploymentServiceDeps) {
 
     list: (filter: DeploymentFilter = {}) => store.deployments.list(filter),
 
-    countByStatus: () => store.deployments.countByStatus(),
-
     events: async (id: string, limit = 100): Promise<DeploymentEvent[]> => {
       await load(id);
       return store.events.list(id, limit);
