@@ -5,8 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
 import type { Config } from './config/config.js';
 import { platformSettings } from './config/platform-settings.js';
-import { createGateway } from './gateway/gateway.js';
-import { createMetricsRecorder } from './metrics/metrics-recorder.js';
+import { createGateway, type Gateway, type GatewayOptions } from './gateway/gateway.js';
+import { createMetricsRecorder, type MetricsRecorder } from './metrics/metrics-recorder.js';
 import type { Clock, PlatformConnector } from './platforms/connector.js';
 import { createLocalConnector } from './platforms/local/local-connector.js';
 import { createOpenAICompatibleConnector } from './platforms/openai-compatible/openai-compatible-connector.js';
@@ -22,7 +22,7 @@ import { createCredentialService } from './services/credential-service.js';
 import { createCredentialSource, optionalCredentials } from './services/credentials.js';
 import { createSecretBox } from './services/secret-box.js';
 import { createDeploymentFeed } from './services/deployment-feed.js';
-import { createDeploymentService } from './services/deployment-service.js';
+import { createDeploymentService, type DeploymentService } from './services/deployment-service.js';
 import { createEndpointTestService } from './services/endpoint-test-service.js';
 import { createInvocationService } from './services/invocation-service.js';
 import { createMetricsService } from './services/metrics-service.js';
@@ -30,6 +30,7 @@ import { createPlatformService } from './services/platform-service.js';
 import { createStore } from './store/create-store.js';
 import { openGatewayStore } from './store/gateway-database.js';
 import { withPacedRequestWrites } from './store/gateway-paced-writes.js';
+import type { GatewayStore } from './store/gateway-store.js';
 import type { Store } from './store/store.js';
 import { systemClock } from './support/clock.js';
 import { createLogger } from './support/logger.js';
@@ -42,6 +43,8 @@ export interface ModelportOverrides {
   /** Start the reconciler loop (default true). Tests may drive it by hand. */
   startReconciler?: boolean;
   logWrite?: (line: string) => void;
+  /** Gateway tuning (refresh intervals, seeded randomness) for tests and benchmarks. */
+  gatewayOptions?: Partial<GatewayOptions>;
 }
 
 export interface Modelport {
@@ -51,6 +54,11 @@ export interface Modelport {
   store: Store;
   reconciler: ReturnType<typeof createReconciler>;
   config: Config;
+  /** Services, for tests and benchmarks that drive them without HTTP. */
+  deployments: DeploymentService;
+  recorder: MetricsRecorder;
+  gateway: Gateway;
+  gatewayStore: GatewayStore;
   /** Stops background work, flushes metrics, closes the database. Idempotent. */
   close(): Promise<void>;
 }
@@ -169,6 +177,7 @@ export async function createModelport(config: Config, env: Record<string, string
     clock,
     logger,
     holderId: ownerId,
+    ...(overrides.gatewayOptions ? { options: overrides.gatewayOptions } : {}),
   });
   await gateway.start();
 
@@ -198,6 +207,10 @@ export async function createModelport(config: Config, env: Record<string, string
     store,
     reconciler,
     config,
+    deployments,
+    recorder,
+    gateway,
+    gatewayStore,
     close: () =>
       (closing ??= (async () => {
         clearInterval(credentialRefresh);

@@ -1,33 +1,20 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { validatorCompiler } from 'fastify-type-provider-zod';
-import { createErrorHandler } from '../../api/problem.js';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '../../config/config.js';
 import type { Deployment } from '../../core/deployment.js';
-import { createMetricsRecorder, type MetricsRecorder } from '../../metrics/metrics-recorder.js';
+import { createModelport } from '../../main.js';
+import type { MetricsRecorder } from '../../metrics/metrics-recorder.js';
 import type { Clock, PlatformConnector } from '../../platforms/connector.js';
-import { createOpenAICompatibleConnector } from '../../platforms/openai-compatible/openai-compatible-connector.js';
-import { createPlatformRegistry } from '../../platforms/registry.js';
-import { createReconciler } from '../../reconciler/reconciler.js';
-import { createConnectorContexts } from '../../services/connector-contexts.js';
-import { createCredentialSource } from '../../services/credentials.js';
-import { createDeploymentFeed } from '../../services/deployment-feed.js';
-import { createDeploymentService, type DeploymentService } from '../../services/deployment-service.js';
-import { createInvocationService } from '../../services/invocation-service.js';
-import { createStore } from '../../store/create-store.js';
-import { openGatewayStore } from '../../store/gateway-database.js';
-import { withPacedRequestWrites } from '../../store/gateway-paced-writes.js';
+import type { DeploymentService } from '../../services/deployment-service.js';
 import type { GatewayStore } from '../../store/gateway-store.js';
 import type { Store } from '../../store/store.js';
-import { systemClock } from '../../support/clock.js';
-import { createLogger } from '../../support/logger.js';
-import { createGateway, type Gateway, type GatewayOptions } from '../gateway.js';
+import type { Gateway, GatewayOptions } from '../gateway.js';
 
 /**
- * One modelport process's worth of gateway, wired like main.ts wires it (store, services, recorder,
- * reconciler, gateway plugins on a Fastify app), listening on 127.0.0.1. Test and benchmark support
+ * One modelport process (createModelport, the product's own wiring) listening on 127.0.0.1, with the
+ * reconciler driven by hand. Test and benchmark support
  * only: the product is wired in main.ts.
  */
 export interface GatewayHarness {
@@ -60,60 +47,24 @@ export interface GatewayHarnessOptions {
 }
 
 export async function startGatewayHarness(options: GatewayHarnessOptions = {}): Promise<GatewayHarness> {
-  const clock = options.clock ?? systemClock;
-  const directory = options.databaseUrl ? null : mkdtempSync(path.join(os.tmpdir(), 'modelport-gateway-'));
-  const databaseUrl = options.databaseUrl ?? path.join(directory ?? '.', 'modelport.db');
-  const logger = createLogger({ level: 'error', write: () => undefined });
-  const connectors = options.connectors ?? [createOpenAICompatibleConnector({ allowPrivate: true })];
-  const registry = createPlatformRegistry(connectors);
-  const store = await createStore(databaseUrl);
-  await store.migrate();
-  const gatewayStore = openGatewayStore(databaseUrl);
-  const ownerId = `harness:${randomUUID().slice(0, 8)}`;
-  // As main.ts should: raw request rows are written in small chunks so the flush never stalls requests.
-  const recorder = createMetricsRecorder({ store: withPacedRequestWrites(store), writerId: ownerId, clock, flushIntervalMs: options.metricsFlushMs ?? 200, logger });
-  const contexts = createConnectorContexts({ registry, credentials: createCredentialSource(options.env ?? {}), settings: () => ({}), fetch: globalThis.fetch, clock, logger });
-  const feed = createDeploymentFeed();
-  let nudge: (id: string) => void = () => undefined;
-  const deployments = createDeploymentService({ store, registry, contexts, clock, feed, nudge: (id) => nudge(id) });
-  const invocations = createInvocationService({ registry, contexts, clock, logger, sink: recorder });
-  const reconciler = createReconciler({
-    store,
-    registry,
-    contexts,
-    deployments,
-    clock,
-    logger,
-    ownerId,
-    intervalMs: 50,
-    leaseTtlMs: 5_000,
-    observeActiveEveryMs: 60_000,
-    endpointUrlFor: () => 'http://127.0.0.1/v1',
+  const directory = mkdtempSync(path.join(os.tmpdir(), 'modelport-gateway-'));
+  const env: Record<string, string> = {
+    MODELPORT_DATA_DIR: directory,
+    MODELPORT_LOG_LEVEL: 'error',
+    MODELPORT_METRICS_FLUSH_MS: String(options.metricsFlushMs ?? 200),
+    MODELPORT_LEASE_TTL_MS: '5000',
+    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+    ...options.env,
+  };
+  // The real composition root: the gateway under test is wired exactly as the product wires it.
+  const modelport = await createModelport(loadConfig(env), env, {
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.connectors ? { connectors: options.connectors } : {}),
+    startReconciler: false,
+    logWrite: () => undefined,
+    gatewayOptions: { collectProcessMetrics: false, ...options.gateway },
   });
-  nudge = (id) => reconciler.nudge(id);
-
-  const gateway = createGateway({
-    deployments,
-    feed,
-    invocations,
-    registry,
-    contexts,
-    recorder,
-    gatewayStore,
-    clock,
-    logger,
-    holderId: ownerId,
-    options: { collectProcessMetrics: false, ...options.gateway },
-  });
-  await gateway.start();
-
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
-  app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  app.setErrorHandler(createErrorHandler(logger));
-  await app.register(gateway.plugin);
-  if (gateway.adminPlugin) await app.register(gateway.adminPlugin);
-  await app.register(gateway.metricsPlugin);
+  const { app, gateway, deployments, store, gatewayStore, recorder } = modelport;
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
@@ -156,7 +107,7 @@ export async function startGatewayHarness(options: GatewayHarnessOptions = {}): 
       );
       await deployments.deploy(deployment.id, { name: 'test' });
       for (let round = 0; round < 50; round++) {
-        await reconciler.reconcileOne(deployment.id);
+        await modelport.reconciler.reconcileOne(deployment.id);
         const current = await deployments.get(deployment.id);
         if (current.status === 'active') return current;
         if (current.status === 'failed') throw new Error(`deployment ${name} failed: ${current.lastError?.message ?? ''}`);
@@ -164,13 +115,8 @@ export async function startGatewayHarness(options: GatewayHarnessOptions = {}): 
       throw new Error(`deployment ${name} did not become active`);
     },
     async close() {
-      await app.close();
-      await gateway.close();
-      await reconciler.stop();
-      await recorder.close();
-      await gatewayStore.close();
-      await store.close();
-      if (directory) rmSync(directory, { recursive: true, force: true });
+      await modelport.close();
+      rmSync(directory, { recursive: true, force: true });
     },
   };
 }
