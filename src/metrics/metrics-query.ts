@@ -228,26 +228,26 @@ function emptyBucket(): SeriesBucket {
   };
 }
 
+type Counters = Pick<SeriesBucket, 'requests' | 'errors' | 'inputTokens' | 'outputTokens' | 'costUsd' | 'unpricedRequests' | 'latencySumMs'>;
+
+function addCounters(total: Counters, part: Counters): void {
+  total.requests += part.requests;
+  total.errors += part.errors;
+  total.inputTokens += part.inputTokens;
+  total.outputTokens += part.outputTokens;
+  total.costUsd += part.costUsd;
+  total.unpricedRequests += part.unpricedRequests;
+  total.latencySumMs += part.latencySumMs;
+}
+
 function addRow(bucket: SeriesBucket, row: RollupRow): void {
-  bucket.requests += row.requests;
-  bucket.errors += row.errors;
-  bucket.inputTokens += row.inputTokens;
-  bucket.outputTokens += row.outputTokens;
-  bucket.costUsd += row.costUsd;
-  bucket.unpricedRequests += row.unpricedRequests;
-  bucket.latencySumMs += row.latencySumMs;
+  addCounters(bucket, row);
   bucket.latency.mergeSerialized(row.latencySketch);
   bucket.ttft.mergeSerialized(row.ttftSketch);
 }
 
 function addBucket(total: SeriesBucket, bucket: SeriesBucket): void {
-  total.requests += bucket.requests;
-  total.errors += bucket.errors;
-  total.inputTokens += bucket.inputTokens;
-  total.outputTokens += bucket.outputTokens;
-  total.costUsd += bucket.costUsd;
-  total.unpricedRequests += bucket.unpricedRequests;
-  total.latencySumMs += bucket.latencySumMs;
+  addCounters(total, bucket);
   total.latency.merge(bucket.latency);
   total.ttft.merge(bucket.ttft);
 }
