@@ -8,6 +8,8 @@ import { platformSettings } from './config/platform-settings.js';
 import { createGateway, type Gateway, type GatewayOptions } from './gateway/gateway.js';
 import { createMetricsRecorder, type MetricsRecorder } from './metrics/metrics-recorder.js';
 import type { Clock, PlatformConnector } from './platforms/connector.js';
+import { createGuardedFetch, createGuardedLookup, type HostResolver } from './platforms/http/guarded-lookup.js';
+import type { OutboundUrlPolicy } from './platforms/http/url-guard.js';
 import { createLocalConnector } from './platforms/local/local-connector.js';
 import { createOpenAICompatibleConnector } from './platforms/openai-compatible/openai-compatible-connector.js';
 import { createModalConnector } from './platforms/modal/modal-connector.js';
@@ -38,6 +40,8 @@ import { createLogger } from './support/logger.js';
 export interface ModelportOverrides {
   clock?: Clock;
   fetch?: typeof fetch;
+  /** Resolves host names of user-supplied URLs before they are judged (default dns.lookup). Tests answer names without a DNS server. */
+  resolveHost?: HostResolver;
   /** Extra or replacement connectors (by id). */
   connectors?: PlatformConnector[];
   /** Start the reconciler loop (default true). Tests may drive it by hand. */
@@ -68,11 +72,15 @@ const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 /** The composition root: the one place that wires modelport together. */
 export async function createModelport(config: Config, env: Record<string, string | undefined>, overrides: ModelportOverrides = {}): Promise<Modelport> {
   const clock = overrides.clock ?? systemClock;
+  // User-supplied URLs are judged as written when a deployment is validated, and by the address their
+  // host name resolves to whenever a connection is made (platforms/http/guarded-lookup.ts).
+  const outboundPolicy: OutboundUrlPolicy = { allowPrivate: config.MODELPORT_ALLOW_PRIVATE_URLS };
+  const resolver = overrides.resolveHost ? { resolve: overrides.resolveHost } : {};
   const local = createLocalConnector({ dataDir: config.dataDir, memoryBudgetBytes: config.MODELPORT_LOCAL_MEMORY_BUDGET_MB * 1024 * 1024 });
   const connectors = mergeConnectors(
     [
       local,
-      createOpenAICompatibleConnector({ allowPrivate: config.MODELPORT_ALLOW_PRIVATE_URLS }),
+      createOpenAICompatibleConnector({ allowPrivate: outboundPolicy.allowPrivate }),
       createPredibaseConnector(),
       createTogetherConnector(),
       createReplicateConnector(),
@@ -121,12 +129,15 @@ export async function createModelport(config: Config, env: Record<string, string
     },
     logger,
   });
+  const baseFetch = overrides.fetch ?? globalThis.fetch;
+  const userUrlFetch = createGuardedFetch(baseFetch, outboundPolicy, resolver);
   const contexts = createConnectorContexts({
     registry,
     credentials,
     // Every platform learns the data dir (Modal keeps its generated app files there); env settings win.
     settings: (platform) => ({ dataDir: config.dataDir, ...platformSettings(env, platform) }),
-    fetch: overrides.fetch ?? globalThis.fetch,
+    // Only openai-compatible calls a URL the user chose; the other platforms' hosts are fixed or set by the operator.
+    fetchFor: (platform) => (platform === 'openai-compatible' ? userUrlFetch : baseFetch),
     clock,
     logger,
   });
@@ -177,6 +188,8 @@ export async function createModelport(config: Config, env: Record<string, string
     clock,
     logger,
     holderId: ownerId,
+    tokens,
+    lookup: createGuardedLookup(outboundPolicy, resolver),
     ...(overrides.gatewayOptions ? { options: overrides.gatewayOptions } : {}),
   });
   await gateway.start();

@@ -50,18 +50,20 @@ const writers = Number(args.writers);
 const random = seededRandom(2025);
 const sampleLatency = logNormalSampler(random, 600, 0.8);
 
-/** One synthetic finished request: ~80% stream a first token, 2% fail, 10% unpriced. */
+/** One synthetic finished request: ~80% stream a first token (and have an inter-token latency), 2% fail, 10% unpriced. */
 function syntheticRequest(deploymentId: string, finishedAt: number): RequestRecord {
   const latencyMs = sampleLatency();
   const success = random() >= 0.02;
   const inputTokens = 50 + Math.floor(random() * 500);
   const outputTokens = success ? 20 + Math.floor(random() * 300) : 0;
+  const ttftMs = random() < 0.8 ? latencyMs * (0.05 + random() * 0.25) : null;
   return {
     deploymentId,
     adapterId: null,
     source: 'gateway',
     startedAt: finishedAt - latencyMs,
-    ttftMs: random() < 0.8 ? latencyMs * (0.05 + random() * 0.25) : null,
+    ttftMs,
+    interTokenMs: ttftMs !== null && outputTokens > 1 ? (latencyMs - ttftMs) / (outputTokens - 1) : null,
     latencyMs,
     success,
     errorCode: success ? null : 'platform_api_error',
@@ -153,6 +155,7 @@ interface Accumulated {
   row: RollupRow;
   latency: LatencySketch;
   ttft: LatencySketch;
+  interToken: LatencySketch;
 }
 
 function accumulator(deploymentId: string, minute: number, writerId: string): Accumulated {
@@ -160,10 +163,11 @@ function accumulator(deploymentId: string, minute: number, writerId: string): Ac
     row: {
       deploymentId, minute, writerId,
       requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, unpricedRequests: 0, latencySumMs: 0,
-      latencySketch: new Uint8Array(), ttftSketch: new Uint8Array(),
+      latencySketch: new Uint8Array(), ttftSketch: new Uint8Array(), interTokenSketch: new Uint8Array(),
     },
     latency: createLatencySketch(),
     ttft: createLatencySketch(),
+    interToken: createLatencySketch(),
   };
 }
 
@@ -178,10 +182,11 @@ function accumulate(target: Accumulated, record: RequestRecord): void {
   row.latencySumMs += record.latencyMs;
   target.latency.add(record.latencyMs);
   if (record.ttftMs !== null) target.ttft.add(record.ttftMs);
+  if (record.interTokenMs !== null) target.interToken.add(record.interTokenMs);
 }
 
 function finish(target: Accumulated): RollupRow {
-  return { ...target.row, latencySketch: target.latency.serialize(), ttftSketch: target.ttft.serialize() };
+  return { ...target.row, latencySketch: target.latency.serialize(), ttftSketch: target.ttft.serialize(), interTokenSketch: target.interToken.serialize() };
 }
 
 /**
@@ -286,7 +291,7 @@ async function benchQuery(): Promise<{ lines: string[]; generated: GeneratedRoll
     const monthTimes = await timeRuns(month);
     const dayTimes = await timeRuns(day);
     const monthFromMinutesTimes = await timeRuns(monthFromMinutes);
-    const sketchBytes = (rows: RollupRow[]) => rows.reduce((sum, row) => sum + row.latencySketch.length + row.ttftSketch.length, 0) / rows.length;
+    const sketchBytes = (rows: RollupRow[]) => rows.reduce((sum, row) => sum + row.latencySketch.length + row.ttftSketch.length + row.interTokenSketch.length, 0) / rows.length;
     const databaseBytes = statSync(file).size + (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0);
     const plural = writers === 1 ? '' : 's';
     const row = (name: string, times: ReturnType<typeof summarise>, goal: boolean) =>
@@ -300,7 +305,7 @@ async function benchQuery(): Promise<{ lines: string[]; generated: GeneratedRoll
       `| requests in the 30-day window | ${expectedTotal.toLocaleString('en-US')} (${sampleSize.toLocaleString('en-US')} of them through a recorder) |`,
       `| rollup rows stored | ${generated.minuteRows.toLocaleString('en-US')} minute + ${(generated.rows.length - generated.minuteRows).toLocaleString('en-US')} hour (${writers} writer${plural}) + the recorder's |`,
       `| rows read: 30d / 24h query | ${hourRowsRead.toLocaleString('en-US')} hour rows / ${dayRowsRead.toLocaleString('en-US')} minute rows |`,
-      `| sketch bytes per row (latency + TTFT): minute / hour | ${format(sketchBytes(generated.rows.slice(0, generated.minuteRows)), 1)} / ${format(sketchBytes(generated.rows.slice(generated.minuteRows)), 1)} |`,
+      `| sketch bytes per row (latency + TTFT + inter-token): minute / hour | ${format(sketchBytes(generated.rows.slice(0, generated.minuteRows)), 1)} / ${format(sketchBytes(generated.rows.slice(generated.minuteRows)), 1)} |`,
       `| database size | ${format(databaseBytes / 1_048_576, 1)} MiB |`,
       `| generate / insert rollups | ${format(generateMs / 1_000, 1)} s / ${format(insertMs / 1_000, 1)} s |`,
       `| record + flush ${sampleSize.toLocaleString('en-US')} requests | ${format(sampleFlushMs)} ms |`,

@@ -30,6 +30,17 @@ export interface ApiTokenView {
   [field: string]: unknown;
 }
 
+/** A budget with its spend this period (`/api/budgets`). */
+export interface BudgetView {
+  id: string;
+  scope: string;
+  target: string;
+  period: string;
+  limitUsd: number;
+  action: string;
+  [field: string]: unknown;
+}
+
 export interface CreatedApiToken {
   token: ApiTokenView;
   secret: string;
@@ -167,7 +178,7 @@ export function createApiClient(options: ApiClientOptions) {
       return (await request<{ items: PlatformView[] }>('GET', '/api/platforms')).items;
     },
 
-    // Routes and tokens: thin on purpose, their API is young.
+    // Routes, tokens and budgets: thin on purpose, their API is young.
     listRoutes: async () => itemsOf<RouteView>(await request<unknown>('GET', '/api/routes')),
     getRoute: (name: string) => request<RouteView>('GET', `/api/routes/${encodeURIComponent(name)}`),
     createRoute: (route: Record<string, unknown>) => request<RouteView>('POST', '/api/routes', route),
@@ -175,7 +186,11 @@ export function createApiClient(options: ApiClientOptions) {
     deleteRoute: (name: string) => request<null>('DELETE', `/api/routes/${encodeURIComponent(name)}`).then(() => undefined),
     listTokens: async () => itemsOf<ApiTokenView>(await request<unknown>('GET', '/api/tokens')),
     createToken: (token: { name: string; role: string; [field: string]: unknown }) => request<CreatedApiToken>('POST', '/api/tokens', token),
+    updateToken: (id: string, changes: Record<string, unknown>) => request<ApiTokenView>('PATCH', `/api/tokens/${encodeURIComponent(id)}`, changes),
     deleteToken: (id: string) => request<null>('DELETE', `/api/tokens/${encodeURIComponent(id)}`).then(() => undefined),
+    listBudgets: async () => itemsOf<BudgetView>(await request<unknown>('GET', '/api/budgets')),
+    createBudget: (budget: Record<string, unknown>) => request<BudgetView>('POST', '/api/budgets', budget),
+    deleteBudget: (id: string) => request<null>('DELETE', `/api/budgets/${encodeURIComponent(id)}`).then(() => undefined),
   };
 }
 

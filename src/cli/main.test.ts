@@ -84,8 +84,11 @@ describe('modelport CLI against a running server', () => {
     expect(metrics.stdout).toMatch(/success rate\s+100%/);
     expect(metrics.stdout).toMatch(/latency\s+avg \d+ ms\s+p50 \d+ ms\s+p95 \d+ ms\s+p99 \d+ ms/);
     expect(metrics.stdout).toMatch(/TTFT\s+p50 \d+ ms/);
+    // Both endpoint tests streamed several tokens: each has an inter-token latency.
+    expect(metrics.stdout).toMatch(/inter-token\s+p50 \d+ ms\s+p95 \d+ ms/);
     const metricsJson = JSON.parse((await run('metrics', 'support-bot', '-w', '1h', '--json')).stdout);
     expect(metricsJson.requests.total).toBe(2);
+    expect(metricsJson.interTokenMs).toEqual({ p50: expect.any(Number), p95: expect.any(Number), p99: expect.any(Number) });
 
     const platforms = await run('platforms');
     expect(platforms.stdout).toMatch(/local\s+.+\s+yes/);

@@ -4,6 +4,7 @@ import { isModelportError } from '../core/errors/index.js';
 import { CliError, formatCliError, isCliError } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
 import { registerApplyCommand } from './commands/apply.js';
+import { registerBudgetCommands } from './commands/budget.js';
 import type { ContextFactory } from './commands/command-kit.js';
 import { registerDeploymentCommands } from './commands/deployment.js';
 import { registerMetricsCommand } from './commands/metrics.js';
@@ -82,6 +83,7 @@ ${exitCodeHelp}
   registerApplyCommand(program, contextFor);
   registerRouteCommands(program, contextFor);
   registerTokenCommands(program, contextFor);
+  registerBudgetCommands(program, contextFor);
   return program;
 }
 

@@ -36,7 +36,7 @@ export const ConfigSchema = z.object({
   MODELPORT_TEST_RATE_LIMIT: positiveInt.default(60),
   /** Largest prompt an endpoint test accepts, in characters. */
   MODELPORT_MAX_PROMPT_CHARS: positiveInt.default(32_000),
-  /** Allow openai-compatible base URLs in private address ranges (self-hosted clusters usually are). */
+  /** Allow openai-compatible base URLs that are, or resolve to, private addresses (self-hosted clusters usually are). */
   MODELPORT_ALLOW_PRIVATE_URLS: flag.default(true),
   /** Key for credentials stored through the API (AES-256-GCM): 32 bytes, base64 or hex. */
   MODELPORT_SECRET_KEY: z.string().min(1).optional(),

@@ -47,6 +47,14 @@ export interface RequestRecord {
   /** Epoch ms when the request started. */
   startedAt: number;
   ttftMs: number | null;
+  /**
+   * Inter-token latency: the mean gap in ms between consecutive output token events after the first,
+   * (last token − first token) / (token events − 1). null when the output did not arrive as a stream
+   * (a non-streamed passthrough request) and for streams with fewer than two token events. Like `ttftMs`,
+   * it is measured wherever modelport sees tokens arrive: connectors stream from the provider, so their
+   * calls have it even when the gateway's client asked for a whole answer.
+   */
+  interTokenMs: number | null;
   latencyMs: number;
   success: boolean;
   errorCode: string | null;

@@ -8,7 +8,7 @@ import { actorOf } from './route-admin-routes.js';
 export const BudgetViewSchema = z
   .object({
     id: z.string(),
-    scope: z.enum(['deployment', 'route']),
+    scope: z.enum(['deployment', 'route', 'token']),
     target: z.string(),
     period: z.enum(['day', 'month']),
     limitUsd: z.number(),
@@ -27,7 +27,7 @@ export const BudgetViewSchema = z
 const BudgetParamsSchema = z.object({ id: z.string().min(1).max(200).describe('budget id') });
 const errors = { 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema };
 
-/** `/api/budgets`: spend limits per deployment or route per day or month, with current spend. */
+/** `/api/budgets`: spend limits per deployment, route or API token per day or month, with current spend. */
 export function budgetAdminRoutes(budgets: BudgetService): FastifyPluginAsync {
   return async (fastify) => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();

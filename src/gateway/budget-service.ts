@@ -10,8 +10,9 @@ import { periodStartOf, type BudgetLedger } from './budget-ledger.js';
 import type { RouteBudgetCache } from './route-budget-cache.js';
 
 export const BudgetCreateSchema = z.strictObject({
-  scope: z.enum(['deployment', 'route']),
-  /** Deployment or route name. */
+  /** `token`: requests made with API tokens of that name, whatever model they call. */
+  scope: z.enum(['deployment', 'route', 'token']),
+  /** Deployment, route or API token name. */
   target: z.string().min(1).max(128),
   /** UTC calendar day or month. */
   period: z.enum(['day', 'month']),
@@ -27,6 +28,12 @@ export const BudgetChangesSchema = z.strictObject({
   limitUsd: z.number().positive().max(1_000_000_000).optional(),
   action: z.enum(['reject', 'scale-to-zero', 'stop']).optional(),
 });
+
+/** What budgets need to know of API tokens. */
+export interface TokenDirectory {
+  /** Whether a live (not revoked) token has this name. */
+  hasActiveToken(name: string): Promise<boolean>;
+}
 
 /** A budget with its spend in the current period, as the API shows it. */
 export interface BudgetView extends GatewayBudgetRecord {
@@ -47,6 +54,8 @@ export interface BudgetServiceDeps {
   deployments: Pick<DeploymentService, 'getByNameOrId' | 'stop' | 'update'>;
   /** Whether a platform can scale a deployment to zero replicas. */
   canScaleToZero: (platform: PlatformId) => boolean;
+  /** API tokens, for token budgets; null refuses them (no token service). */
+  tokens: TokenDirectory | null;
   clock: { now(): number };
   logger: Pick<Logger, 'warn' | 'info'>;
 }
@@ -62,6 +71,13 @@ export function createBudgetService(deps: BudgetServiceDeps) {
   }
 
   async function checkTarget(budget: { scope: string; target: string; action: string }): Promise<void> {
+    if (budget.scope === 'token') {
+      if (budget.action !== 'reject') throw new ValidationError('token budgets can only reject requests; scale-to-zero and stop apply to deployments', [{ path: 'action', message: 'must be reject for a token' }]);
+      if (deps.tokens === null || !(await deps.tokens.hasActiveToken(budget.target))) {
+        throw new ValidationError(`no active API token named '${budget.target}' (see GET /api/tokens)`, [{ path: 'target', message: 'no such token' }]);
+      }
+      return;
+    }
     if (budget.scope === 'route') {
       if ((await deps.store.routes.getByName(budget.target)) === null) throw new ValidationError(`no route named '${budget.target}'`, [{ path: 'target', message: 'no such route' }]);
       if (budget.action !== 'reject') throw new ValidationError('route budgets can only reject requests; scale-to-zero and stop apply to deployments', [{ path: 'action', message: 'must be reject for a route' }]);

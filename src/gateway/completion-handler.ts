@@ -19,6 +19,8 @@ import { ChatCompletionRequestSchema, CompletionRequestSchema, type CompletionRe
 import { startPassthroughAttempt } from './passthrough-attempt.js';
 import type { RouteBudgetCache } from './route-budget-cache.js';
 import type { Candidate, CompiledRoute } from './target-picker.js';
+import { withTokenBudgets } from './token-budgets.js';
+import type { TokenRateLimiter } from './token-rate-limiter.js';
 import type { UpstreamClient } from './upstream-client.js';
 
 /** The header carrying modelport's own time on a request, in microseconds (everything but upstream waits). */
@@ -29,6 +31,8 @@ export interface CompletionHandlerDeps {
   /** Routes and budgets; null = neither (direct deployment calls only). */
   routesAndBudgets: RouteBudgetCache | null;
   ledger: BudgetLedger | null;
+  /** API tokens' requests per minute; null = none enforced. */
+  rateLimiter: TokenRateLimiter | null;
   /** Where attempts on routes with a running canary are counted; null without routes. */
   canaryStats: CanaryStatsCollector | null;
   invocations: InvocationService;
@@ -106,6 +110,7 @@ export function createCompletionHandler(deps: CompletionHandlerDeps) {
       source: 'gateway',
       startedAt,
       ttftMs: outcome.ttftMs,
+      interTokenMs: outcome.interTokenMs,
       latencyMs: outcome.latencyMs,
       success: outcome.success,
       errorCode: outcome.errorCode,
@@ -117,6 +122,8 @@ export function createCompletionHandler(deps: CompletionHandlerDeps) {
 
   return async function handle(kind: 'chat' | 'text', request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const requestStart = deps.startOf(request) ?? performance.now();
+    const admitted = deps.rateLimiter?.admit(request.principal);
+    if (admitted !== undefined) await admitted;
     const raw = (request.body ?? {}) as Record<string, unknown>;
     const chat = kind === 'chat' ? parseInput(ChatCompletionRequestSchema, raw, 'chat completion request') : null;
     const text = chat === null ? parseInput(CompletionRequestSchema, raw, 'completion request') : null;
@@ -167,7 +174,7 @@ export function createCompletionHandler(deps: CompletionHandlerDeps) {
       }
       const adapterId = candidate.adapter ?? plan.deployment.config.adapter?.id ?? null;
 
-      const budgets = budgetsFor(route, plan);
+      const budgets = withTokenBudgets(budgetsFor(route, plan), deps.routesAndBudgets, request.principal);
       let reservation = FREE;
       if (budgets.length > 0 && deps.ledger !== null) {
         const bodyBytes = Number(request.headers['content-length']) || Buffer.byteLength(JSON.stringify(raw));

@@ -139,7 +139,7 @@ function outcomeOf(result: InvocationResult): AttemptOutcome {
     usage: result.usage,
     costUsd: result.costUsd,
     ttftMs: result.ttftMs,
-    interTokenMs: null,
+    interTokenMs: result.interTokenMs,
     latencyMs: result.latencyMs,
     recorded: true,
   };

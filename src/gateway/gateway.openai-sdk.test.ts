@@ -84,6 +84,38 @@ describe('gateway through the official openai client', () => {
     expect(last.map((row) => row.ttftMs === null)).toEqual([true, false]);
   });
 
+  it('stores a stream’s inter-token latency with the request and in the metrics; a non-streamed request has none', async () => {
+    const tokenDelayMs = 25;
+    fake.setScenario({ tokenDelayMs });
+    // A deployment of its own, so the metrics hold only this test's requests.
+    const deployment = await harness.createDeployment('paced-bot', fake.baseUrl, { pricing });
+    const stream = await client.chat.completions.create({ model: 'paced-bot', messages, stream: true });
+    for await (const _chunk of stream) {
+      // drain
+    }
+    await client.chat.completions.create({ model: 'paced-bot', messages });
+    await harness.recorder.flush();
+
+    const rows = await harness.store.requests.list(deployment.id, 0, Date.now() + 1, 10);
+    expect(rows.map((row) => [row.source, row.success, row.interTokenMs === null])).toEqual([
+      ['gateway', true, false],
+      ['gateway', true, true],
+    ]);
+    const interTokenMs = rows[0]?.interTokenMs ?? Number.NaN;
+    // Ten tokens sent 25 ms apart: the mean gap is that pacing, give or take timer slack on a busy machine.
+    expect(interTokenMs).toBeGreaterThanOrEqual(tokenDelayMs * 0.8);
+    expect(interTokenMs).toBeLessThan(tokenDelayMs * 4);
+
+    const metrics = await harness.call('GET', `/api/deployments/${deployment.id}/metrics?window=1h`);
+    expect(metrics.status).toBe(200);
+    expect(metrics.body.requests.total).toBe(2);
+    for (const key of ['p50', 'p95', 'p99'] as const) {
+      expect(Math.abs(metrics.body.interTokenMs[key] - interTokenMs)).toBeLessThanOrEqual(interTokenMs * 0.01 + 0.01);
+    }
+    const withGaps = (metrics.body.series as { interTokenP50Ms: number | null }[]).filter((point) => point.interTokenP50Ms !== null);
+    expect(withGaps.map((point) => point.interTokenP50Ms)).toEqual([metrics.body.interTokenMs.p50]);
+  });
+
   it('turns upstream and gateway errors into OpenAI errors the SDK raises as typed errors', async () => {
     await expect(client.chat.completions.create({ model: 'no-such-model', messages })).rejects.toMatchObject({ status: 404, code: 'not_found' });
     await expect(client.chat.completions.create({ model: 'support-bot:no-such-adapter', messages })).rejects.toBeInstanceOf(OpenAI.NotFoundError);

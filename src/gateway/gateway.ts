@@ -1,3 +1,4 @@
+import type { LookupFunction } from 'node:net';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Deployment } from '../core/deployment.js';
 import type { MetricsRecorder } from '../metrics/metrics-recorder.js';
@@ -10,7 +11,7 @@ import type { InvocationService } from '../services/invocation-service.js';
 import type { GatewayStore } from '../store/gateway-store.js';
 import { budgetAdminRoutes } from './budget-admin-routes.js';
 import { createBudgetLedger, type BudgetLedger } from './budget-ledger.js';
-import { createBudgetService, type BudgetService } from './budget-service.js';
+import { createBudgetService, type BudgetService, type TokenDirectory } from './budget-service.js';
 import { createCanaryEvaluator, type CanaryEvaluator } from './canary-evaluator.js';
 import { createCanaryStatsCollector } from './canary-stats.js';
 import { createCompletionHandler } from './completion-handler.js';
@@ -22,6 +23,7 @@ import { prometheusRoutes } from './prometheus-routes.js';
 import { routeAdminRoutes } from './route-admin-routes.js';
 import { createRouteBudgetCache, type RouteBudgetCache } from './route-budget-cache.js';
 import { createRouteService, type RouteService } from './route-service.js';
+import { createTokenRateLimiter, type TokenRateLimiter } from './token-rate-limiter.js';
 import { createUpstreamClient } from './upstream-client.js';
 
 export interface GatewayOptions {
@@ -59,6 +61,13 @@ export interface GatewayDeps {
   logger: Logger;
   /** Names this process as holder of budget allowance; unique per process instance. */
   holderId: string;
+  /** API tokens, for token budgets; without it, token budgets cannot be created. */
+  tokens?: TokenDirectory;
+  /**
+   * DNS lookup for pass-through upstream connections: the guarded one (platforms/http/guarded-lookup.ts),
+   * so a base URL whose name resolves to a refused address is never connected to.
+   */
+  lookup: LookupFunction;
   options?: Partial<GatewayOptions>;
 }
 
@@ -75,6 +84,8 @@ export interface Gateway {
   budgets: BudgetService | null;
   canary: CanaryEvaluator | null;
   ledger: BudgetLedger | null;
+  /** API tokens' requests per minute; null without a gateway store. */
+  rateLimiter: TokenRateLimiter | null;
   deploymentCache: DeploymentCache;
   routeCache: RouteBudgetCache | null;
   /** Loads the caches and starts the background work. Call before serving. */
@@ -153,23 +164,26 @@ export function createGateway(deps: GatewayDeps): Gateway {
       ledger,
       deployments: deps.deployments,
       canScaleToZero: (platform) => deps.registry.has(platform) && deps.registry.get(platform).capabilities.scaleToZero,
+      tokens: deps.tokens ?? null,
       clock,
       logger,
     });
   }
   const routes = gatewayStore && routeCache ? createRouteService({ store: gatewayStore, cache: routeCache, deployments: deps.deployments, clock }) : null;
+  const rateLimiter = gatewayStore ? createTokenRateLimiter({ store: gatewayStore.rateLimits, clock, logger }) : null;
   const canaryStats = gatewayStore ? createCanaryStatsCollector({ store: gatewayStore.canaryStats, writerId: deps.holderId, clock, flushMs: options.budgetFlushMs, logger }) : null;
   const canary =
     gatewayStore && routeCache && canaryStats
       ? createCanaryEvaluator({ store: gatewayStore, routes: routeCache, collector: canaryStats, clock, metrics, logger, intervalMs: options.canaryIntervalMs })
       : null;
 
-  const upstream = createUpstreamClient();
+  const upstream = createUpstreamClient({ lookup: deps.lookup });
   const starts = new WeakMap<object, number>();
   const handle = createCompletionHandler({
     deployments: deploymentCache,
     routesAndBudgets: routeCache,
     ledger,
+    rateLimiter,
     canaryStats,
     invocations: deps.invocations,
     upstream,
@@ -202,6 +216,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     budgets,
     canary,
     ledger,
+    rateLimiter,
     deploymentCache,
     routeCache,
     async start() {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ModelportError, NotFoundError, PlatformApiError } from '../core/errors/index.js';
+import { ModelportError, NotFoundError, PlatformApiError, RateLimitedError } from '../core/errors/index.js';
 import { BudgetExceededError } from './budget-exceeded-error.js';
 import { toOpenAIError } from './openai-errors.js';
 
@@ -18,6 +18,16 @@ describe('toOpenAIError', () => {
       retry: false,
       body: { error: { message: "the daily budget of deployment 'bot' ($5) is used up for 2025-03-01", type: 'insufficient_quota', code: 'budget_exceeded', param: null } },
     });
+  });
+
+  it('answers a rate limit with 429 rate_limited that SDKs may retry (after Retry-After)', () => {
+    const error = new RateLimitedError("the API token 'app' may make 5 gateway requests per minute; try again in 12 s", 11_500);
+    expect(toOpenAIError(error)).toEqual({
+      status: 429,
+      retry: true,
+      body: { error: { message: "the API token 'app' may make 5 gateway requests per minute; try again in 12 s", type: 'rate_limit_error', code: 'rate_limited', param: null } },
+    });
+    expect(error.details['retryAfterMs']).toBe(11_500);
   });
 
   it('never shows what an internal error says', () => {

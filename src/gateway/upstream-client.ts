@@ -1,6 +1,8 @@
 import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { PlatformApiError } from '../core/errors/index.js';
+import { findRefusedAddress } from '../platforms/http/guarded-lookup.js';
 
 /**
  * The gateway's HTTP client for OpenAI-compatible upstreams: node:http with keep-alive agents per
@@ -9,7 +11,8 @@ import { PlatformApiError } from '../core/errors/index.js';
 export interface UpstreamClient {
   /**
    * Sends a POST. `response` resolves with the response head (its body is the caller's to read or
-   * destroy) or rejects with PlatformApiError (retryable) when the upstream cannot be reached.
+   * destroy) or rejects with PlatformApiError when the upstream cannot be reached: retryable, except
+   * when the guarded lookup refused the address the host name resolved to (nothing was sent).
    * Destroy `request` to abort; the response promise then rejects.
    */
   post(url: URL, headers: Record<string, string>, body: Buffer, platform: string): { request: ClientRequest; response: Promise<IncomingMessage> };
@@ -20,6 +23,12 @@ export interface UpstreamClient {
 export interface UpstreamClientOptions {
   /** Connections per upstream origin. Default 512. */
   maxSocketsPerOrigin?: number;
+  /**
+   * Resolves upstream host names when a connection is opened; the gateway passes the guarded lookup
+   * (platforms/http/guarded-lookup.ts), which refuses metadata and, by policy, private addresses.
+   * Default: dns.lookup.
+   */
+  lookup?: LookupFunction;
 }
 
 export function createUpstreamClient(options: UpstreamClientOptions = {}): UpstreamClient {
@@ -38,12 +47,19 @@ export function createUpstreamClient(options: UpstreamClientOptions = {}): Upstr
         path: `${url.pathname}${url.search}`,
         method: 'POST',
         agent: secure ? httpsAgent : httpAgent,
+        // Judged per connection: a kept-alive socket was judged when it was opened.
+        ...(options.lookup ? { lookup: options.lookup } : {}),
         headers: { ...headers, 'content-type': 'application/json', 'content-length': String(body.length) },
       });
       const response = new Promise<IncomingMessage>((resolve, reject) => {
         request.once('response', resolve);
         request.once('error', (error: NodeJS.ErrnoException) => {
-          reject(new PlatformApiError(platform, `could not reach the server (${error.code ?? error.message})`, undefined, { retryable: true, cause: error }));
+          const refused = findRefusedAddress(error);
+          reject(
+            refused
+              ? new PlatformApiError(platform, `refused to connect: ${refused.message}`, undefined, { retryable: false, cause: error, details: { codes: [refused.code] } })
+              : new PlatformApiError(platform, `could not reach the server (${error.code ?? error.message})`, undefined, { retryable: true, cause: error }),
+          );
         });
       });
       // The caller may abort before anyone awaits: never leave the rejection unhandled.

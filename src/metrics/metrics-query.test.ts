@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RequestRecord } from '../core/invocation.js';
+import type { RollupRow } from '../store/store.js';
+import { createLatencySketch } from './latency-sketch.js';
 import { createMetricsRecorder, type MetricsRecorder } from './metrics-recorder.js';
 import {
   LATENCY_HISTOGRAM_BOUNDS_MS,
@@ -90,6 +92,7 @@ describe('queryMetrics', () => {
       requests: { total: 0, successful: 0, failed: 0, successRate: null },
       latencyMs: { avg: null, p50: null, p95: null, p99: null },
       ttftMs: { p50: null, p95: null, p99: null },
+      interTokenMs: { p50: null, p95: null, p99: null },
       tokens: { input: 0, output: 0, total: 0 },
       cost: { totalUsd: 0, perRequestUsd: null, unpricedRequests: 0 },
     });
@@ -101,6 +104,7 @@ describe('queryMetrics', () => {
       latencyP50Ms: null,
       latencyP95Ms: null,
       ttftP50Ms: null,
+      interTokenP50Ms: null,
       inputTokens: 0,
       outputTokens: 0,
       costUsd: 0,
@@ -210,6 +214,91 @@ describe('queryMetrics', () => {
     const point = report.series.find((entry) => entry.requests > 0);
     expect(point?.requests).toBe(5_000);
     expect(point?.latencyP50Ms).toBe(report.latencyMs.p50);
+  });
+
+  it('reports inter-token latency percentiles over streamed requests only, within the sketch’s 1%', async () => {
+    const store = createInMemoryMetricsStore();
+    const random = seededRandom(23);
+    const sampleGap = logNormalSampler(random, 25, 0.6);
+    const streamed: RequestRecord[] = [];
+    const other: RequestRecord[] = [];
+    for (let index = 0; index < 4_000; index++) {
+      const startedAt = NOW - (1 + (index % 30)) * MINUTE;
+      if (index % 4 === 3) {
+        // Non-streamed (and single-token streams): huge would-be gaps that must not count.
+        other.push(requestRecord({ startedAt, latencyMs: 5_000, ttftMs: index % 8 === 3 ? null : 4_000, interTokenMs: null }));
+      } else {
+        streamed.push(requestRecord({ startedAt, latencyMs: 900, ttftMs: 100, interTokenMs: sampleGap() }));
+      }
+    }
+    await recordAndFlush(store, streamed.filter((_, index) => index % 2 === 0), 'proc-a');
+    await recordAndFlush(store, [...streamed.filter((_, index) => index % 2 === 1), ...other], 'proc-b');
+
+    const report = await queryMetrics(store, { deploymentId: 'dep-1', window: '1h', now: NOW });
+    expect(report.requests.total).toBe(4_000);
+    const gaps = streamed.map((record) => record.interTokenMs ?? Number.NaN).sort((a, b) => a - b);
+    for (const [q, key] of [[0.5, 'p50'], [0.95, 'p95'], [0.99, 'p99']] as const) {
+      const exact = exactQuantile(gaps, q);
+      expect(Math.abs((report.interTokenMs[key] ?? Number.NaN) - exact)).toBeLessThanOrEqual(exact * 0.01 + 0.01);
+    }
+    const busy = report.series.filter((point) => point.requests > 0);
+    expect(busy).toHaveLength(30);
+    for (const point of busy) {
+      // Each minute's gaps come from the same distribution: its median is near the overall one, never near 4-5 s.
+      expect(point.interTokenP50Ms).toBeGreaterThan(10);
+      expect(point.interTokenP50Ms).toBeLessThan(60);
+    }
+    expect(report.series.filter((point) => point.requests === 0).every((point) => point.interTokenP50Ms === null)).toBe(true);
+  });
+
+  it('has no inter-token latency when no request streamed, while TTFT may still be known', async () => {
+    const store = createInMemoryMetricsStore();
+    await recordAndFlush(store, [requestRecord({ startedAt: NOW - MINUTE, ttftMs: 80, interTokenMs: null }), requestRecord({ startedAt: NOW - MINUTE, ttftMs: null, interTokenMs: null })]);
+    const report = await queryMetrics(store, { deploymentId: 'dep-1', window: '24h', now: NOW });
+    expect(report.interTokenMs).toEqual({ p50: null, p95: null, p99: null });
+    expect(report.ttftMs.p50).toBeCloseTo(80, -1);
+    expect(report.series.every((point) => point.interTokenP50Ms === null)).toBe(true);
+  });
+
+  it('merges rollup rows written before inter-token latency existed with new ones', async () => {
+    const store = createInMemoryMetricsStore();
+    const minute = CURRENT_MINUTE - 5 * MINUTE;
+    // What migration 0006 leaves in a row written before it: the empty v1 sketch.
+    const emptySketch = new Uint8Array([1, 0, 0]);
+    const oldLatency = createLatencySketch();
+    for (const latencyMs of [1_000, 1_000, 1_000]) oldLatency.add(latencyMs);
+    const oldRow = (at: number, writerId: string): RollupRow => ({
+      deploymentId: 'dep-1',
+      minute: at,
+      writerId,
+      requests: 3,
+      errors: 0,
+      inputTokens: 30,
+      outputTokens: 60,
+      costUsd: 0.003,
+      unpricedRequests: 0,
+      latencySumMs: 3_000,
+      latencySketch: oldLatency.serialize(),
+      ttftSketch: oldLatency.serialize(),
+      interTokenSketch: emptySketch,
+    });
+    await store.rollups.upsertMany([oldRow(minute, 'old-process'), oldRow(minute - 10 * MINUTE, 'old-process')]);
+    await recordAndFlush(store, [
+      requestRecord({ startedAt: minute + 1_000, latencyMs: 200, interTokenMs: 20 }),
+      requestRecord({ startedAt: minute + 2_000, latencyMs: 200, interTokenMs: 30 }),
+      requestRecord({ startedAt: minute + 3_000, latencyMs: 200, interTokenMs: 40 }),
+    ]);
+
+    const report = await queryMetrics(store, { deploymentId: 'dep-1', window: '1h', now: NOW });
+    expect(report.requests.total).toBe(9);
+    // Latency still merges every row; inter-token latency has only the new requests (the median of 20, 30, 40).
+    expect(report.latencyMs.p95).toBeCloseTo(1_000, -1);
+    expect(report.interTokenMs.p50).toBeCloseTo(30, 0);
+    expect(report.interTokenMs.p99).toBeCloseTo(30, 0);
+    const atMinute = report.series.find((point) => point.at === new Date(minute).toISOString());
+    expect(atMinute).toMatchObject({ requests: 6, interTokenP50Ms: expect.closeTo(30, 0) });
+    const oldOnly = report.series.find((point) => point.at === new Date(minute - 10 * MINUTE).toISOString());
+    expect(oldOnly).toMatchObject({ requests: 3, interTokenP50Ms: null });
   });
 
   it.each([

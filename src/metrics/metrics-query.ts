@@ -79,6 +79,11 @@ export const MetricsReportSchema = z.object({
   latencyMs: percentilesSchema.extend({ avg: z.number().nullable() }),
   /** Over requests that produced a first token; null when none did. */
   ttftMs: percentilesSchema,
+  /**
+   * Inter-token latency: percentiles of each streamed request's mean gap between output tokens, over the
+   * streams with at least two tokens; null when none had (non-streamed requests never count).
+   */
+  interTokenMs: percentilesSchema,
   tokens: z.object({ input: z.number(), output: z.number(), total: z.number() }),
   cost: z.object({
     /** Sum over priced requests; 0 with no requests; null when there were requests and none was priced. */
@@ -97,6 +102,7 @@ export const MetricsReportSchema = z.object({
       latencyP50Ms: z.number().nullable(),
       latencyP95Ms: z.number().nullable(),
       ttftP50Ms: z.number().nullable(),
+      interTokenP50Ms: z.number().nullable(),
       inputTokens: z.number(),
       outputTokens: z.number(),
       /** As `cost.totalUsd`, per bucket. */
@@ -137,6 +143,7 @@ interface SeriesBucket {
   latencySumMs: number;
   latency: LatencySketch;
   ttft: LatencySketch;
+  interToken: LatencySketch;
 }
 
 /**
@@ -175,6 +182,7 @@ export async function queryMetrics(store: Pick<Store, 'rollups'>, query: Metrics
       ...percentilesOf(total.latency),
     },
     ttftMs: percentilesOf(total.ttft),
+    interTokenMs: percentilesOf(total.interToken),
     tokens: {
       input: total.inputTokens,
       output: total.outputTokens,
@@ -192,6 +200,7 @@ export async function queryMetrics(store: Pick<Store, 'rollups'>, query: Metrics
       latencyP50Ms: quantileMs(bucket.latency, 0.5),
       latencyP95Ms: quantileMs(bucket.latency, 0.95),
       ttftP50Ms: quantileMs(bucket.ttft, 0.5),
+      interTokenP50Ms: quantileMs(bucket.interToken, 0.5),
       inputTokens: bucket.inputTokens,
       outputTokens: bucket.outputTokens,
       costUsd: costOf(bucket),
@@ -225,6 +234,7 @@ function emptyBucket(): SeriesBucket {
     latencySumMs: 0,
     latency: createLatencySketch(),
     ttft: createLatencySketch(),
+    interToken: createLatencySketch(),
   };
 }
 
@@ -244,12 +254,14 @@ function addRow(bucket: SeriesBucket, row: RollupRow): void {
   addCounters(bucket, row);
   bucket.latency.mergeSerialized(row.latencySketch);
   bucket.ttft.mergeSerialized(row.ttftSketch);
+  bucket.interToken.mergeSerialized(row.interTokenSketch);
 }
 
 function addBucket(total: SeriesBucket, bucket: SeriesBucket): void {
   addCounters(total, bucket);
   total.latency.merge(bucket.latency);
   total.ttft.merge(bucket.ttft);
+  total.interToken.merge(bucket.interToken);
 }
 
 function pricedRequests(bucket: SeriesBucket): number {

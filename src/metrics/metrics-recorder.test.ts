@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InternalError } from '../core/errors/index.js';
 import type { RollupRow } from '../store/store.js';
 import { deserializeLatencySketch } from './latency-sketch.js';
-import { createMetricsRecorder, type MetricsRecorder, type MetricsRecorderOptions } from './metrics-recorder.js';
+import { createMetricsRecorder, RAW_ROWS_PER_INSERT, type MetricsRecorder, type MetricsRecorderOptions } from './metrics-recorder.js';
 import { rollupSeriesId, type RollupResolution } from './rollup-resolution.js';
 import { createInMemoryMetricsStore, type InMemoryMetricsStore } from './testing/in-memory-metrics-store.js';
 import { manualClock, requestRecord, type ManualClock } from './testing/request-records.js';
@@ -52,16 +52,16 @@ function onlyRollup(store: InMemoryMetricsStore, resolution: RollupResolution = 
 describe('metrics recorder', () => {
   it('touches only memory on record and writes in batches on flush', async () => {
     const { store, recorder } = setup();
-    for (let index = 0; index < 1_000; index++) {
+    for (let index = 0; index < RAW_ROWS_PER_INSERT; index++) {
       recorder.record(requestRecord({ startedAt: T0 + index, latencyMs: 100 + index }));
     }
     expect(store.calls).toEqual({});
     // One minute and one hour rollup.
-    expect(recorder.stats()).toMatchObject({ bufferedRequests: 1_000, bufferedRollups: 2, unflushedRollups: 2 });
+    expect(recorder.stats()).toMatchObject({ bufferedRequests: RAW_ROWS_PER_INSERT, bufferedRollups: 2, unflushedRollups: 2 });
 
     await recorder.flush();
     expect(store.calls).toEqual({ 'rollups.upsertMany': 1, 'requests.insertMany': 1 });
-    expect(store.requestRows).toHaveLength(1_000);
+    expect(store.requestRows).toHaveLength(RAW_ROWS_PER_INSERT);
     expect(recorder.stats()).toMatchObject({ bufferedRequests: 0, unflushedRollups: 0 });
   });
 
@@ -83,8 +83,19 @@ describe('metrics recorder', () => {
     const { store, recorder } = setup();
     for (let index = 0; index < 2_500; index++) recorder.record(requestRecord({ startedAt: T0 }));
     await recorder.flush();
-    expect(store.calls['requests.insertMany']).toBe(3);
+    expect(store.calls['requests.insertMany']).toBe(Math.ceil(2_500 / RAW_ROWS_PER_INSERT));
     expect(store.requestRows).toHaveLength(2_500);
+  });
+
+  it('lets waiting I/O run between the slices of a large flush', async () => {
+    // SQLite writes block the event loop that serves requests: a flush must not hold it for the whole batch.
+    const { store, recorder } = setup();
+    for (let index = 0; index < 3 * RAW_ROWS_PER_INSERT; index++) recorder.record(requestRecord({ startedAt: T0 }));
+    let rowsWhenIoRan = -1;
+    setImmediate(() => (rowsWhenIoRan = store.requestRows.length));
+    await recorder.flush();
+    expect(rowsWhenIoRan).toBeGreaterThan(0);
+    expect(rowsWhenIoRan).toBeLessThan(3 * RAW_ROWS_PER_INSERT);
   });
 
   it('rolls a minute up into counters and sketches', async () => {
@@ -115,6 +126,36 @@ describe('metrics recorder', () => {
     expect(hourRow).toMatchObject({ deploymentId: rollupSeriesId('dep-1', 'hour'), minute: T0, requests: 3, errors: 1, latencySumMs: 600 });
     expect(hourRow.writerId).toBe(row.writerId);
     expect(hourRow.latencySketch).toEqual(row.latencySketch);
+  });
+
+  it('rolls inter-token latency into its own sketch, from the requests that have one', async () => {
+    const { store, recorder } = setup();
+    recorder.record(requestRecord({ startedAt: T0, ttftMs: 40, interTokenMs: 12.5 }));
+    // Not streamed, or a stream of a single token: no inter-token latency.
+    recorder.record(requestRecord({ startedAt: T0 + 1_000, ttftMs: null, interTokenMs: null }));
+    recorder.record(requestRecord({ startedAt: T0 + 2_000, ttftMs: 45, interTokenMs: null }));
+    recorder.record(requestRecord({ startedAt: T0 + 3_000, ttftMs: 35, interTokenMs: 30 }));
+    await recorder.flush();
+
+    const row = onlyRollup(store);
+    const interToken = deserializeLatencySketch(row.interTokenSketch);
+    expect(interToken.count).toBe(2);
+    expect(interToken.quantile(0)).toBeCloseTo(12.5, 0);
+    expect(interToken.quantile(1)).toBeCloseTo(30, 0);
+    expect(deserializeLatencySketch(row.ttftSketch).count).toBe(3);
+    expect(onlyRollup(store, 'hour').interTokenSketch).toEqual(row.interTokenSketch);
+    expect(store.requestRows.map((record) => record.interTokenMs)).toEqual([12.5, null, null, 30]);
+  });
+
+  it('drops an impossible inter-token latency instead of storing it', async () => {
+    const { store, recorder } = setup();
+    recorder.record(requestRecord({ startedAt: T0, interTokenMs: Number.NaN }));
+    recorder.record(requestRecord({ startedAt: T0, interTokenMs: -3 }));
+    recorder.record(requestRecord({ startedAt: T0, interTokenMs: Number.POSITIVE_INFINITY }));
+    recorder.record(requestRecord({ startedAt: T0, interTokenMs: 0 }));
+    await recorder.flush();
+    expect(store.requestRows.map((record) => record.interTokenMs)).toEqual([null, null, null, 0]);
+    expect(deserializeLatencySketch(onlyRollup(store).interTokenSketch).count).toBe(1);
   });
 
   it('buckets by finish time, per deployment', async () => {
@@ -191,7 +232,7 @@ describe('metrics recorder', () => {
     for (let index = 0; index < 2_500; index++) recorder.record(requestRecord({ startedAt: T0, inputTokens: index }));
     store.failWrites('requests', 1, 1);
     await expect(recorder.flush()).rejects.toThrow(/kept and retried/);
-    expect(store.requestRows).toHaveLength(1_000);
+    expect(store.requestRows).toHaveLength(RAW_ROWS_PER_INSERT);
     await recorder.flush();
     expect(store.requestRows.map((row) => row.inputTokens)).toEqual(Array.from({ length: 2_500 }, (_, index) => index));
   });

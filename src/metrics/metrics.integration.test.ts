@@ -80,6 +80,8 @@ describe.each(backends)('metrics end to end on the %s', (_name, open) => {
           startedAt: finishedAt - latencyMs,
           latencyMs,
           ttftMs: index % 3 === 0 ? null : latencyMs / 5,
+          // Every 7th stream had a single token: a TTFT but no inter-token latency.
+          interTokenMs: index % 3 === 0 || index % 7 === 0 ? null : latencyMs / 40,
           success: index % 17 !== 0,
           inputTokens: 100,
           outputTokens: 50,
@@ -102,18 +104,23 @@ describe.each(backends)('metrics end to end on the %s', (_name, open) => {
 
       const latencies = records.map((record) => record.latencyMs).sort((a, b) => a - b);
       const ttfts = records.flatMap((record) => (record.ttftMs === null ? [] : [record.ttftMs])).sort((a, b) => a - b);
+      const gaps = records.flatMap((record) => (record.interTokenMs === null ? [] : [record.interTokenMs])).sort((a, b) => a - b);
       for (const [q, key] of [[0.5, 'p50'], [0.95, 'p95'], [0.99, 'p99']] as const) {
         const exactLatency = exactQuantile(latencies, q);
         expect(Math.abs((report.latencyMs[key] ?? Number.NaN) - exactLatency)).toBeLessThanOrEqual(exactLatency * 0.01 + 0.01);
         const exactTtft = exactQuantile(ttfts, q);
         expect(Math.abs((report.ttftMs[key] ?? Number.NaN) - exactTtft)).toBeLessThanOrEqual(exactTtft * 0.01 + 0.01);
+        const exactGap = exactQuantile(gaps, q);
+        expect(Math.abs((report.interTokenMs[key] ?? Number.NaN) - exactGap)).toBeLessThanOrEqual(exactGap * 0.01 + 0.01);
       }
       const month = await queryMetrics(stores.b, { deploymentId: 'dep-1', window: '30d', now: NOW });
       expect(month.requests.total).toBe(6_000);
       expect(month.latencyMs.p95).toBe(report.latencyMs.p95);
+      expect(month.interTokenMs.p95).toBe(report.interTokenMs.p95);
 
       const raw = await stores.b.requests.list('dep-1', NOW - DAY, NOW + DAY, 10_000);
       expect(raw).toHaveLength(6_000);
+      expect(raw.filter((row) => row.interTokenMs !== null)).toHaveLength(gaps.length);
     });
   });
 

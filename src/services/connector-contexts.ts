@@ -15,7 +15,8 @@ export function createConnectorContexts(deps: {
   registry: PlatformRegistry;
   credentials: CredentialSource;
   settings: (platform: PlatformId) => Record<string, string>;
-  fetch: typeof fetch;
+  /** The fetch a platform's connector gets (platforms that call user-supplied URLs get a guarded one). */
+  fetchFor: (platform: PlatformId) => typeof fetch;
   clock: Clock;
   logger: Logger;
 }): ConnectorContexts {
@@ -33,7 +34,7 @@ export function createConnectorContexts(deps: {
     create(deploymentId, spec, signal) {
       return {
         deploymentId,
-        fetch: deps.fetch,
+        fetch: deps.fetchFor(spec.platform),
         clock: deps.clock,
         logger: deps.logger,
         credentials: deps.credentials.resolve(credentialNames(spec)),

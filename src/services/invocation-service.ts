@@ -11,6 +11,8 @@ export interface InvocationResult {
   finishReason: FinishReason;
   latencyMs: number;
   ttftMs: number | null;
+  /** Mean gap between consecutive deltas after the first; null with fewer than two. */
+  interTokenMs: number | null;
   usage: Usage;
   /** null = unpriced. */
   costUsd: number | null;
@@ -26,8 +28,10 @@ export interface RequestSink {
 const servingStatuses = ['active', 'updating'] as const;
 
 /**
- * Runs one inference on a deployment and measures it: TTFT from the first delta, total latency, usage
- * and cost from the final usage (streamed or not: the same path), recorded for metrics whatever the outcome.
+ * Runs one inference on a deployment and measures it: TTFT from the first delta, inter-token latency
+ * from the gaps between deltas (each non-empty delta is one token event, as each content chunk is in the
+ * gateway's passthrough), total latency, usage and cost from the final usage (streamed or not: the same
+ * path), recorded for metrics whatever the outcome.
  */
 export function createInvocationService(deps: {
   registry: PlatformRegistry;
@@ -55,6 +59,10 @@ export function createInvocationService(deps: {
       const startedAt = deps.clock.now();
       const start = deps.clock.monotonic();
       let ttftMs: number | null = null;
+      let tokenEvents = 0;
+      let firstTokenAt = 0;
+      let lastTokenAt = 0;
+      const interTokenMs = (): number | null => (tokenEvents > 1 ? (lastTokenAt - firstTokenAt) / (tokenEvents - 1) : null);
       let output = '';
       let finished: { usage: Usage; finishReason: FinishReason } | null = null;
       const record = (success: boolean, errorCode: string | null, usage: Usage | null): number | null => {
@@ -65,6 +73,7 @@ export function createInvocationService(deps: {
           source: options.source,
           startedAt,
           ttftMs,
+          interTokenMs: interTokenMs(),
           latencyMs: deps.clock.monotonic() - start,
           success,
           errorCode,
@@ -87,7 +96,9 @@ export function createInvocationService(deps: {
           const event = step.value;
           if (event.type === 'delta') {
             if (event.text.length === 0) continue;
-            ttftMs ??= deps.clock.monotonic() - start;
+            lastTokenAt = deps.clock.monotonic();
+            if (tokenEvents++ === 0) firstTokenAt = lastTokenAt;
+            ttftMs ??= lastTokenAt - start;
             output += event.text;
             yield { type: 'delta', text: event.text };
           } else {
@@ -97,7 +108,7 @@ export function createInvocationService(deps: {
         if (!finished) throw new ModelportError('platform_api_error', 'the platform ended the response without usage');
         const latencyMs = deps.clock.monotonic() - start;
         const costUsd = record(true, null, finished.usage);
-        yield { type: 'done', result: { output, finishReason: finished.finishReason, latencyMs, ttftMs, usage: finished.usage, costUsd } };
+        yield { type: 'done', result: { output, finishReason: finished.finishReason, latencyMs, ttftMs, interTokenMs: interTokenMs(), usage: finished.usage, costUsd } };
       } catch (error) {
         const reason = controller.signal.aborted ? controller.signal.reason : error;
         const failure = isModelportError(reason)

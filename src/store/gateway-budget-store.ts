@@ -240,7 +240,7 @@ export function createGatewayBudgetStore(db: Kysely<Database>, dialect: GatewayS
   };
 }
 
-const scopes: readonly BudgetScope[] = ['deployment', 'route'];
+const scopes: readonly BudgetScope[] = ['deployment', 'route', 'token'];
 const periods: readonly BudgetPeriod[] = ['day', 'month'];
 const actions: readonly BudgetAction[] = ['reject', 'scale-to-zero', 'stop'];
 

@@ -7,7 +7,7 @@ import { createStore } from './create-store.js';
 import { withPacedRequestWrites } from './gateway-paced-writes.js';
 import type { Store } from './store.js';
 
-const record = (startedAt: number): RequestRecord => ({ deploymentId: 'd', adapterId: null, source: 'gateway', startedAt, ttftMs: null, latencyMs: 1, success: true, errorCode: null, inputTokens: 1, outputTokens: 1, costUsd: 0 });
+const record = (startedAt: number): RequestRecord => ({ deploymentId: 'd', adapterId: null, source: 'gateway', startedAt, ttftMs: null, interTokenMs: null, latencyMs: 1, success: true, errorCode: null, inputTokens: 1, outputTokens: 1, costUsd: 0 });
 
 describe('withPacedRequestWrites', () => {
   let directory: string;

@@ -138,6 +138,35 @@ for (const dialect of dialects) {
       expect((await store.budgets.periods(['p']))[0]).toMatchObject({ spentUsd: 4, leasedUsd: 2 });
     });
 
+    it('leases a token\u2019s rate window in chunks up to its limit, and deletes old windows', async () => {
+      const store = open();
+      const lease = (want: number, limit = 10, windowStart = 60_000) => store.rateLimits.lease({ tokenId: 't1', windowStart, limit, want });
+      expect(await lease(4)).toEqual({ granted: 4, remaining: 6 });
+      expect(await lease(4)).toEqual({ granted: 4, remaining: 2 });
+      // Less left than wanted: the rest.
+      expect(await lease(4)).toEqual({ granted: 2, remaining: 0 });
+      expect(await lease(1)).toEqual({ granted: 0, remaining: 0 });
+      // A limit raised in the window grants the difference; a lowered one grants nothing.
+      expect(await lease(5, 12)).toEqual({ granted: 2, remaining: 0 });
+      expect(await lease(1, 3)).toEqual({ granted: 0, remaining: 0 });
+      // Windows and tokens are counted apart.
+      expect(await lease(3, 10, 120_000)).toEqual({ granted: 3, remaining: 7 });
+      expect(await store.rateLimits.lease({ tokenId: 't2', windowStart: 60_000, limit: 2, want: 5 })).toEqual({ granted: 2, remaining: 0 });
+      expect(await store.rateLimits.deleteBefore(120_000)).toBe(2);
+      expect(await lease(1, 10, 120_000)).toEqual({ granted: 1, remaining: 6 });
+      // The old window is gone: leasing in it again starts from zero (the limiter never goes back in time).
+      expect(await lease(10, 10)).toEqual({ granted: 10, remaining: 0 });
+    });
+
+    it('never grants more than a token\u2019s limit, however many processes lease its window at once', async () => {
+      const [a, b, c] = [open(), open(), open()];
+      const grants = await Promise.all(
+        Array.from({ length: 60 }, (_, index) => ([a, b, c][index % 3] as GatewayStore).rateLimits.lease({ tokenId: 'busy', windowStart: 0, limit: 50, want: 1 + (index % 4) })),
+      );
+      expect(grants.reduce((sum, grant) => sum + grant.granted, 0)).toBe(50);
+      expect(await a.rateLimits.lease({ tokenId: 'busy', windowStart: 0, limit: 50, want: 1 })).toEqual({ granted: 0, remaining: 0 });
+    });
+
     it('never leases past the limit, however many processes ask at once', async () => {
       const [a, b, c] = [open(), open(), open()];
       await a.budgets.create({ id: 'b', scope: 'deployment', target: 'a', period: 'day', limitUsd: 10, action: 'reject', now: '2025-01-01T00:00:00.000Z' });

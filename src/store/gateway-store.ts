@@ -1,20 +1,23 @@
 import type { Kysely } from 'kysely';
 import { createGatewayBudgetStore } from './gateway-budget-store.js';
 import { createGatewayCanaryStatsStore } from './gateway-canary-store.js';
+import { createGatewayRateLimitStore } from './gateway-rate-limit-store.js';
 import { createGatewayRouteStore } from './gateway-route-store.js';
 import type { Database } from './schema.js';
 import type { StoreDialect } from './store-dialect.js';
 
 /**
- * Persistence of the gateway: routes (with their events), budgets and budget spend. Kept beside the
- * main Store rather than inside it so the gateway owns its tables; both dialects share one
- * implementation, like the main store. Only the gateway's background work and admin API call it:
- * the request path reads caches, never this store.
+ * Persistence of the gateway: routes (with their events), budgets and budget spend, token request
+ * windows. Kept beside the main Store rather than inside it so the gateway owns its tables; both
+ * dialects share one implementation, like the main store. The request path reads caches and allowance
+ * already leased; it calls this store only to lease more (budgets, rate windows), once per chunk.
  */
 export interface GatewayStore {
   routes: GatewayRouteStore;
   budgets: GatewayBudgetStore;
   canaryStats: GatewayCanaryStatsStore;
+  /** Per-token request windows (API tokens' requests per minute). */
+  rateLimits: GatewayRateLimitStore;
   /** Closes the connection when the store opened its own (see `openGatewayStore`); otherwise a no-op. */
   close(): Promise<void>;
 }
@@ -65,14 +68,14 @@ export interface GatewayRouteStore {
   events(routeId: string, limit: number): Promise<GatewayRouteEvent[]>;
 }
 
-export type BudgetScope = 'deployment' | 'route';
+export type BudgetScope = 'deployment' | 'route' | 'token';
 export type BudgetPeriod = 'day' | 'month';
 export type BudgetAction = 'reject' | 'scale-to-zero' | 'stop';
 
 export interface GatewayBudgetRecord {
   id: string;
   scope: BudgetScope;
-  /** Deployment or route name. */
+  /** Deployment, route or API token name. */
   target: string;
   period: BudgetPeriod;
   limitUsd: number;
@@ -171,15 +174,37 @@ export interface GatewayCanaryStatsStore {
   list(routeId: string, canaryStartedAt: string): Promise<CanaryStatsRow[]>;
 }
 
+export interface TokenWindowLease {
+  tokenId: string;
+  /** Epoch ms, start of the one-minute window. */
+  windowStart: number;
+  /** The token's requests per minute, as the asking process knows it. */
+  limit: number;
+  /** Requests the process would like to admit from this lease (≥ 1). */
+  want: number;
+}
+
+export interface GatewayRateLimitStore {
+  /**
+   * Leases up to `want` requests of a token's window for the asking process, never letting the
+   * window's total pass `limit`, in one atomic conditional write (concurrent processes cannot both
+   * take the last request). Returns what was granted (0 when the window is used up) and what is left.
+   */
+  lease(request: TokenWindowLease): Promise<{ granted: number; remaining: number }>;
+  /** Deletes windows that started before `windowStart` (every token's); returns how many. */
+  deleteBefore(windowStart: number): Promise<number>;
+}
+
 /** The dialect hooks the gateway store needs (a subset of the main store's). */
 export type GatewayStoreDialect = Pick<StoreDialect, 'name' | 'classifyConstraintError' | 'serializeWrite'>;
 
-/** The gateway store over an open Kysely database whose schema includes migration 0003. */
+/** The gateway store over an open Kysely database whose schema includes migrations 0003 and 0005. */
 export function createGatewayStore(db: Kysely<Database>, dialect: GatewayStoreDialect, close: () => Promise<void> = async () => undefined): GatewayStore {
   return {
     routes: createGatewayRouteStore(db, dialect),
     budgets: createGatewayBudgetStore(db, dialect),
     canaryStats: createGatewayCanaryStatsStore(db, dialect),
+    rateLimits: createGatewayRateLimitStore(db, dialect),
     close,
   };
 }

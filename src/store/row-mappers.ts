@@ -6,13 +6,14 @@ import { deploymentStatuses, type DeploymentStatus } from '../core/deployment-st
 import type { FinishReason, InvocationSource, RequestRecord } from '../core/invocation.js';
 import { platformIds, type PlatformId } from '../core/platform-id.js';
 import type {
+  ApiTokensTable,
   DeploymentEventsTable,
   DeploymentsTable,
   EndpointTestsTable,
   RequestsTable,
   RollupsTable,
 } from './schema.js';
-import type { EndpointTestRecord, RollupRow } from './store.js';
+import type { ApiTokenRecord, EndpointTestRecord, RollupRow } from './store.js';
 
 /** Rows ↔ domain types. The only place that knows about 0/1 booleans, JSON text and bigint strings. */
 
@@ -143,21 +144,28 @@ export function toEndpointTestRecord(row: Selectable<EndpointTestsTable>): Endpo
   };
 }
 
-export function toRequestRow(record: RequestRecord): Insertable<RequestsTable> {
-  return {
-    deployment_id: record.deploymentId,
-    adapter_id: record.adapterId,
-    source: record.source,
-    started_at: record.startedAt,
-    ttft_ms: record.ttftMs,
-    latency_ms: record.latencyMs,
-    success: record.success ? 1 : 0,
-    error_code: record.errorCode,
-    input_tokens: record.inputTokens,
-    output_tokens: record.outputTokens,
-    cost_usd: record.costUsd,
-  };
+/**
+ * A request as a JSON array in `requests` column order (deployment_id … cost_usd, then inter_token_ms),
+ * for the bulk insert that sends a whole batch as one parameter.
+ */
+export function toRequestTuple(record: RequestRecord): RequestTuple {
+  return [
+    record.deploymentId,
+    record.adapterId,
+    record.source,
+    record.startedAt,
+    record.ttftMs,
+    record.latencyMs,
+    record.success ? 1 : 0,
+    record.errorCode,
+    record.inputTokens,
+    record.outputTokens,
+    record.costUsd,
+    record.interTokenMs,
+  ];
 }
+
+export type RequestTuple = [string, string | null, string, number, number | null, number, 0 | 1, string | null, number, number, number | null, number | null];
 
 export function toRequestRecord(row: Selectable<RequestsTable>): RequestRecord {
   return {
@@ -166,6 +174,7 @@ export function toRequestRecord(row: Selectable<RequestsTable>): RequestRecord {
     source: row.source as InvocationSource,
     startedAt: toNumber(row.started_at),
     ttftMs: row.ttft_ms,
+    interTokenMs: row.inter_token_ms,
     latencyMs: row.latency_ms,
     success: row.success !== 0,
     errorCode: row.error_code,
@@ -189,6 +198,7 @@ export function toRollupTableRow(row: RollupRow): Insertable<RollupsTable> {
     latency_sum_ms: row.latencySumMs,
     latency_sketch: toBuffer(row.latencySketch),
     ttft_sketch: toBuffer(row.ttftSketch),
+    inter_token_sketch: toBuffer(row.interTokenSketch),
   };
 }
 
@@ -206,5 +216,24 @@ export function toRollupRow(row: Selectable<RollupsTable>): RollupRow {
     latencySumMs: row.latency_sum_ms,
     latencySketch: toBytes(row.latency_sketch),
     ttftSketch: toBytes(row.ttft_sketch),
+    interTokenSketch: toBytes(row.inter_token_sketch),
+  };
+}
+
+const tokenRoles: readonly ApiTokenRecord['role'][] = ['admin', 'deployer', 'viewer', 'invoker'];
+
+export function toApiToken(row: Selectable<ApiTokensTable>): ApiTokenRecord {
+  const role = tokenRoles.find((candidate) => candidate === row.role);
+  if (role === undefined) throw new InternalError(`unknown role '${row.role}' in api_tokens.role`);
+  return {
+    id: row.id,
+    name: row.name,
+    role,
+    secretHash: row.secret_hash,
+    prefix: row.prefix,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+    rateLimit: row.rate_limit_per_minute === null ? null : { requestsPerMinute: toNumber(row.rate_limit_per_minute) },
   };
 }

@@ -25,6 +25,7 @@ export interface Database {
   gateway_budget_periods: GatewayBudgetPeriodsTable;
   gateway_budget_leases: GatewayBudgetLeasesTable;
   gateway_canary_stats: GatewayCanaryStatsTable;
+  gateway_token_rate_windows: GatewayTokenRateWindowsTable;
 }
 
 /** A bigint column: `pg` returns it as a string, SQLite as a number. Written as a number. */
@@ -110,6 +111,8 @@ export interface RequestsTable {
   output_tokens: number;
   /** null = unpriced, never 0. */
   cost_usd: number | null;
+  /** Mean gap between output tokens of a stream (migration 0006); null when not streamed or fewer than two tokens. */
+  inter_token_ms: number | null;
 }
 
 export interface RollupsTable {
@@ -126,6 +129,8 @@ export interface RollupsTable {
   latency_sum_ms: number;
   latency_sketch: Bytes;
   ttft_sketch: Bytes;
+  /** Migration 0006; rows from before it default to an empty sketch. */
+  inter_token_sketch: Bytes;
 }
 
 /** Encrypted provider credentials (AES-256-GCM, sealed by the service layer). */
@@ -163,12 +168,12 @@ export interface GatewayRouteEventsTable {
   actor: string;
 }
 
-/** A spend limit on a deployment or route per day or month (UTC). */
+/** A spend limit on a deployment, route or API token per day or month (UTC). */
 export interface GatewayBudgetsTable {
   id: string;
-  /** `deployment` or `route`. */
+  /** `deployment`, `route` or `token`. */
   scope: string;
-  /** Deployment or route name. */
+  /** Deployment, route or API token name. */
   target: string;
   /** `day` or `month`. */
   period: string;
@@ -215,6 +220,8 @@ export interface ApiTokensTable {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** Gateway requests per minute; null = unlimited. */
+  rate_limit_per_minute: number | null;
 }
 
 /** What one process saw of one canary run, per role (`canary` or `baseline`); readers merge writers. */
@@ -230,4 +237,16 @@ export interface GatewayCanaryStatsTable {
   ttft_sketch: Bytes;
   /** Epoch ms. */
   updated_at: Int8;
+}
+
+/**
+ * How much of one token's one-minute window processes have leased (see gateway-rate-limit-store.ts).
+ * `granted` never exceeds the token's limit; `last_grant` is what the latest lease added.
+ */
+export interface GatewayTokenRateWindowsTable {
+  token_id: string;
+  /** Epoch ms, a multiple of 60 000. */
+  window_start: Int8;
+  granted: number;
+  last_grant: number;
 }

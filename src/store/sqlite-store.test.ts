@@ -62,6 +62,7 @@ describe('SQLite store on a file', () => {
       source: 'gateway',
       startedAt: t + index,
       ttftMs: 40 + (index % 50),
+      interTokenMs: index % 4 === 0 ? null : 8 + (index % 13),
       latencyMs: 200 + (index % 300),
       success: index % 20 !== 0,
       errorCode: index % 20 === 0 ? 'platform_api_error' : null,

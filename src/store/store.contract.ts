@@ -5,7 +5,7 @@ import { DeploymentSpecSchema } from '../core/deployment-spec.js';
 import type { DeploymentStatus } from '../core/deployment-status.js';
 import type { RequestRecord } from '../core/invocation.js';
 import type { PlatformId } from '../core/platform-id.js';
-import type { EndpointTestRecord, NewDeployment, RollupRow, Store } from './store.js';
+import type { ApiTokenRecord, EndpointTestRecord, NewDeployment, RollupRow, Store } from './store.js';
 
 /** One empty database of the dialect under test. */
 export interface ContractDatabase {
@@ -45,6 +45,7 @@ function request(deploymentId: string, startedAt: number, overrides: Partial<Req
     source: 'gateway',
     startedAt,
     ttftMs: 42.5,
+    interTokenMs: 7.375,
     latencyMs: 180.25,
     success: true,
     errorCode: null,
@@ -69,6 +70,7 @@ function rollup(deploymentId: string, minute: number, writerId: string, override
     latencySumMs: 1_234.5,
     latencySketch: new Uint8Array([1, 2, 3, 0, 255]),
     ttftSketch: new Uint8Array([9, 8, 7]),
+    interTokenSketch: new Uint8Array([6, 5]),
     ...overrides,
   };
 }
@@ -540,6 +542,7 @@ export function describeStoreContract(name: string, target: ContractTarget): voi
           adapterId: 'demo/cat',
           source: 'test',
           ttftMs: null,
+          interTokenMs: null,
           success: false,
           errorCode: 'timeout',
           inputTokens: 0,
@@ -558,6 +561,8 @@ export function describeStoreContract(name: string, target: ContractTarget): voi
 
         const window = await store.requests.list('dep_a', t + 1_000, t + 3_000, 100);
         expect(window).toEqual([free, unpriced]);
+        // Inter-token latency round-trips, fractions included; a request without one keeps null.
+        expect(window.map((row) => row.interTokenMs)).toEqual([7.375, null]);
         // Unpriced stays null, free stays 0: never confused.
         expect(window[0]?.costUsd).toBe(0);
         expect(window[1]?.costUsd).toBeNull();
@@ -606,6 +611,7 @@ export function describeStoreContract(name: string, target: ContractTarget): voi
           latencySumMs: 99.75,
           latencySketch: new Uint8Array([4, 5, 6, 7]),
           ttftSketch: new Uint8Array([]),
+          interTokenSketch: new Uint8Array([1, 4, 2]),
         });
         await store.rollups.upsertMany([replacement]);
 
@@ -655,6 +661,34 @@ export function describeStoreContract(name: string, target: ContractTarget): voi
         ]);
         expect(await store.rollups.deleteBefore(minute)).toBe(2);
         expect((await store.rollups.list('dep_a', 0, Number.MAX_SAFE_INTEGER)).map((row) => row.minute)).toEqual([minute]);
+      });
+    });
+
+    describe('api tokens', () => {
+      const token = (id: string, overrides: Partial<ApiTokenRecord> = {}): ApiTokenRecord => ({
+        id,
+        name: `token-${id}`,
+        role: 'invoker',
+        secretHash: `hash-${id}`,
+        prefix: 'mp_abcde',
+        createdAt: isoAt(Number(id.replace(/\D/g, '')) || 0),
+        lastUsedAt: null,
+        revokedAt: null,
+        rateLimit: null,
+        ...overrides,
+      });
+
+      it('keeps each token\u2019s role and rate limit, and changes or clears the limit', async () => {
+        await store.apiTokens.insert(token('t1', { rateLimit: { requestsPerMinute: 5 } }));
+        await store.apiTokens.insert(token('t2', { role: 'viewer' }));
+        expect((await store.apiTokens.list()).map((row) => [row.id, row.role, row.rateLimit])).toEqual([
+          ['t2', 'viewer', null],
+          ['t1', 'invoker', { requestsPerMinute: 5 }],
+        ]);
+        expect(await store.apiTokens.update('t2', { rateLimit: { requestsPerMinute: 120 } })).toEqual(token('t2', { role: 'viewer', rateLimit: { requestsPerMinute: 120 } }));
+        expect((await store.apiTokens.update('t1', { rateLimit: null }))?.rateLimit).toBeNull();
+        expect(await store.apiTokens.update('nope', { rateLimit: null })).toBeNull();
+        expect((await store.apiTokens.list()).map((row) => row.rateLimit)).toEqual([{ requestsPerMinute: 120 }, null]);
       });
     });
 

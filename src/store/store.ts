@@ -84,6 +84,8 @@ export interface RollupRow {
   latencySumMs: number;
   latencySketch: Uint8Array;
   ttftSketch: Uint8Array;
+  /** Inter-token latencies of streamed requests; rows written before migration 0006 hold an empty sketch. */
+  interTokenSketch: Uint8Array;
 }
 
 export interface Store {
@@ -165,18 +167,27 @@ export interface Store {
     revoke(id: string, now: string): Promise<boolean>;
     /** Records use; only ever moves last_used_at forward. */
     touch(uses: { id: string; at: string }[]): Promise<void>;
+    /** Changes a token's settings (revoked ones too); null when there is no such token. */
+    update(id: string, changes: { rateLimit: TokenRateLimit | null }): Promise<ApiTokenRecord | null>;
   };
 }
 
 export interface ApiTokenRecord {
   id: string;
   name: string;
-  role: 'admin' | 'deployer' | 'viewer';
+  role: 'admin' | 'deployer' | 'viewer' | 'invoker';
   secretHash: string;
   prefix: string;
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** Gateway requests this token may make; null = unlimited. */
+  rateLimit: TokenRateLimit | null;
+}
+
+/** A token's limit on gateway requests (`/v1/chat/completions`, `/v1/completions`), across all processes. */
+export interface TokenRateLimit {
+  requestsPerMinute: number;
 }
 
 export interface StoredCredential {

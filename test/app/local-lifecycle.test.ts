@@ -59,6 +59,9 @@ describe('local platform lifecycle through the REST API', () => {
     expect(metrics.body.requests).toMatchObject({ total: 2, successful: 2, failed: 0, successRate: 1 });
     expect(metrics.body.tokens.output).toBe(test.body.usage.outputTokens + base.body.usage.outputTokens);
     expect(metrics.body.latencyMs.p50).toBeGreaterThan(0);
+    // Endpoint tests stream: their gaps between tokens are measured like the gateway's streams.
+    expect(metrics.body.interTokenMs.p50).toEqual(expect.any(Number));
+    expect(metrics.body.interTokenMs.p95).toBeGreaterThanOrEqual(metrics.body.interTokenMs.p50);
     expect(metrics.body.cost.totalUsd).toBe(0);
 
     const updated = await modelport.call('PATCH', `/api/deployments/${id}`, { adapter: { id: 'demo/dog' } });

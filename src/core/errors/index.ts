@@ -9,4 +9,5 @@ export * from './platform-auth-error.js';
 export * from './platform-api-error.js';
 export * from './platform-capacity-error.js';
 export * from './timeout-error.js';
+export * from './rate-limited-error.js';
 export * from './internal-error.js';

@@ -27,7 +27,7 @@ export interface GatewayHarness {
   gatewayStore: GatewayStore;
   recorder: MetricsRecorder;
   /** A JSON request through app.inject: status, parsed body (text when not JSON) and headers. */
-  call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   /**
    * Creates an openai-compatible deployment on `baseUrl` and deploys it (the reconciler verifies the
    * server), returning it once active.
@@ -77,11 +77,12 @@ export async function startGatewayHarness(options: GatewayHarnessOptions = {}): 
     store,
     gatewayStore,
     recorder,
-    async call(method, url, body) {
+    async call(method, url, body, headers = {}) {
       const response = await app.inject({
         method,
         url,
-        ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) }),
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
       });
       let parsed: unknown = response.body;
       try {

@@ -83,6 +83,7 @@ export function createInMemoryMetricsStore(): InMemoryMetricsStore {
             ...row,
             latencySketch: row.latencySketch.slice(),
             ttftSketch: row.ttftSketch.slice(),
+            interTokenSketch: row.interTokenSketch.slice(),
           });
         }
       },

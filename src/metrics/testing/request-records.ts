@@ -9,6 +9,7 @@ export function requestRecord(overrides: Partial<RequestRecord> = {}): RequestRe
     source: 'gateway',
     startedAt: 0,
     ttftMs: 50,
+    interTokenMs: null,
     latencyMs: 200,
     success: true,
     errorCode: null,

@@ -9,6 +9,7 @@ import {
 import type { ConnectorContext } from '../connector.js';
 import { createAttemptSignal } from './attempt-signal.js';
 import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff.js';
+import { findRefusedAddress } from './guarded-lookup.js';
 import { networkErrorCodes, provesNotSent } from './network-error.js';
 import { parseProviderMessage } from './provider-message.js';
 import { collectSecrets, redact } from './redact.js';
@@ -141,6 +142,13 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
       if (context.signal.aborted) throw context.signal.reason;
       if (timedOut) {
         return { kind: 'fail', error: new TimeoutError(`${platform} ${what}`, timeoutMs), retry: canRepeat };
+      }
+      // The outbound guard refused the address the host resolved to: nothing was sent, and asking
+      // again gets the same answer until DNS or the configuration changes.
+      const refused = phase === 'connect' ? findRefusedAddress(error) : null;
+      if (refused) {
+        const message = clean(`${what} failed: refused to connect: ${refused.message}`);
+        return { kind: 'fail', error: new PlatformApiError(platform, message, undefined, { retryable: false, details: { codes: [refused.code] } }), retry: false };
       }
       const codes = networkErrorCodes(error);
       const reason = codes.length > 0 ? codes.join(', ') : error instanceof Error ? error.message : 'network error';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkOutboundUrl } from './url-guard.js';
+import { addressRefusal, checkOutboundUrl, classifyAddress } from './url-guard.js';
 
 const open = { allowPrivate: true };
 const strict = { allowPrivate: false };
@@ -75,5 +75,36 @@ describe('checkOutboundUrl', () => {
 
   it('reports the path it was given', () => {
     expect(checkOutboundUrl('nope', { ...open, path: 'platformOptions.baseUrl' })[0]?.path).toBe('platformOptions.baseUrl');
+  });
+});
+
+describe('classifyAddress', () => {
+  it.each([
+    ['169.254.169.254', 'metadata'],
+    ['::ffff:169.254.169.254', 'metadata'],
+    ['fe80::1%eth0', 'metadata'],
+    ['100.100.100.200', 'metadata'],
+    ['127.0.0.1', 'private'],
+    ['::1', 'private'],
+    ['::ffff:10.0.0.1', 'private'],
+    ['fd12:3456::1', 'private'],
+    ['100.64.0.1', 'private'],
+    ['93.184.216.34', 'public'],
+    ['2606:2800:220:1::', 'public'],
+    ['example.com', null],
+  ])('%s is %s', (address, expected) => {
+    expect(classifyAddress(address)).toBe(expected);
+  });
+});
+
+describe('addressRefusal', () => {
+  it('refuses metadata always, private unless allowed or the host is allow-listed', () => {
+    expect(addressRefusal('a.example.com', '169.254.169.254', open)).toMatch(/metadata/);
+    expect(addressRefusal('a.example.com', '10.0.0.1', strict)).toMatch(/private/);
+    expect(addressRefusal('a.example.com', '10.0.0.1', open)).toBeNull();
+    expect(addressRefusal('gpu.corp.net.', '10.0.0.1', { ...strict, allowedHosts: ['.corp.net'] })).toBeNull();
+    expect(addressRefusal('gpu.corp.net', '169.254.169.254', { ...open, allowedHosts: ['.corp.net'] })).toMatch(/metadata/);
+    expect(addressRefusal('a.example.com', '93.184.216.34', strict)).toBeNull();
+    expect(addressRefusal('a.example.com', 'not-an-address', open)).toMatch(/not an IP address/);
   });
 });

@@ -8,8 +8,12 @@ import type { ValidationIssue } from '../../core/errors/index.js';
  * addresses are refused always. Private and loopback ranges are refused only when `allowPrivate` is
  * false: self-hosted inference servers usually live there.
  *
- * Limit: this inspects the URL as written. A public hostname whose DNS answer is a private or metadata
- * address passes; resolving names here would make validation depend on the network.
+ * Two checks, one set of ranges (`classifyAddress`). `checkOutboundUrl` judges the URL as written:
+ * literal IPs never go through DNS, and a refused URL is rejected at create, before any traffic. A host
+ * name is judged again by every address it resolves to when modelport calls it (guarded-lookup.ts), so
+ * a public name pointing at a private or metadata address is refused too. The gateway's sockets connect
+ * through that lookup, so the address judged is the address used and DNS rebinding has nothing to swap
+ * in; connectors' fetch is judged just before each request (createGuardedFetch says what remains).
  */
 
 export interface OutboundUrlPolicy {
@@ -74,28 +78,65 @@ export function checkOutboundUrl(url: string, policy: OutboundUrlPolicy): Valida
   }
   // The URL parser already normalised numeric forms (decimal, hex, octal IPv4) and IPv6 spelling.
   const host = parsed.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
-  const family = isIP(host);
-  const kind = family === 4 ? 'ipv4' : 'ipv6';
+  const addressClass = classifyAddress(host);
 
-  if (metadataHostnames.has(host) || (family !== 0 && metadataAddresses.check(host, kind))) {
-    return issue(`${host} is a cloud metadata or link-local address and is never allowed`);
+  if (metadataHostnames.has(host) || addressClass === 'metadata') {
+    return issue(`${host} is ${refusalReasons.metadata}`);
   }
   if (policy.deniedHosts?.some((pattern) => hostMatches(host, pattern))) {
     return issue(`${host} is on the deny list`);
   }
   if (policy.allowedHosts && policy.allowedHosts.length > 0) {
-    return policy.allowedHosts.some((pattern) => hostMatches(host, pattern))
-      ? []
-      : issue(`${host} is not on the allow list`);
+    return isAllowListed(host, policy) ? [] : issue(`${host} is not on the allow list`);
   }
-  if (!policy.allowPrivate && isPrivateHost(host, family)) {
-    return issue(`${host} is a private or loopback address; private URLs are disabled on this server`);
+  if (!policy.allowPrivate && (addressClass === 'private' || (addressClass === null && isPrivateName(host)))) {
+    return issue(`${host} is ${refusalReasons.private}`);
   }
   return [];
 }
 
-function isPrivateHost(host: string, family: number): boolean {
-  if (family !== 0) return privateAddresses.check(host, family === 4 ? 'ipv4' : 'ipv6');
+/** What an IP address is to the guard. */
+export type AddressClass = 'metadata' | 'private' | 'public';
+
+/**
+ * Classifies an IPv4 or IPv6 address (IPv4-mapped IPv6 counts as its IPv4 address; an IPv6 zone such as
+ * `%eth0` is ignored). Null when `address` is not an IP address. Never throws.
+ */
+export function classifyAddress(address: string): AddressClass | null {
+  const bare = address.replace(/%.*$/, '');
+  const family = isIP(bare);
+  if (family === 0) return null;
+  const kind = family === 4 ? 'ipv4' : 'ipv6';
+  if (metadataAddresses.check(bare, kind)) return 'metadata';
+  if (privateAddresses.check(bare, kind)) return 'private';
+  return 'public';
+}
+
+const refusalReasons = {
+  metadata: 'a cloud metadata or link-local address and is never allowed',
+  private: 'a private or loopback address; private URLs are disabled on this server',
+} as const;
+
+/**
+ * Why connecting to `address` (the answer for `host`) is refused under `policy`, as a phrase that
+ * completes "… is", or null when it is allowed. A host on the allow list may resolve to a private
+ * address (that is what listing it is for), never to a metadata one. A non-IP `address` is refused.
+ */
+export function addressRefusal(host: string, address: string, policy: Pick<OutboundUrlPolicy, 'allowPrivate' | 'allowedHosts'>): string | null {
+  const addressClass = classifyAddress(address);
+  if (addressClass === null) return 'not an IP address';
+  if (addressClass === 'metadata') return refusalReasons.metadata;
+  if (addressClass === 'private' && !policy.allowPrivate && !isAllowListed(host, policy)) return refusalReasons.private;
+  return null;
+}
+
+function isAllowListed(host: string, policy: Pick<OutboundUrlPolicy, 'allowedHosts'>): boolean {
+  const normalised = host.replace(/\.$/, '').toLowerCase();
+  return policy.allowedHosts?.some((pattern) => hostMatches(normalised, pattern)) ?? false;
+}
+
+/** Names that are private by definition, whatever they resolve to. */
+function isPrivateName(host: string): boolean {
   return host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local');
 }
 

@@ -268,7 +268,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create a token: admin (everything), deployer (deployments, tests, routes, gateway) or viewer (read only). The secret is shown only in this response. */
+        /** Create a token: admin (everything), deployer (deployments, tests, routes, gateway), viewer (read only) or invoker (the gateway /v1 only), optionally with a gateway rate limit. The secret is shown only in this response. */
         post: {
             parameters: {
                 query?: never;
@@ -281,7 +281,8 @@ export interface paths {
                     "application/json": {
                         name: string;
                         /** @enum {string} */
-                        role: "admin" | "deployer" | "viewer";
+                        role: "admin" | "deployer" | "viewer" | "invoker";
+                        rateLimit?: components["schemas"]["TokenRateLimitInput"] | null;
                     };
                 };
             };
@@ -357,7 +358,53 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change a token's gateway rate limit (null removes it) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        rateLimit?: components["schemas"]["TokenRateLimitInput"] | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiToken"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/api/deployments": {
@@ -1898,7 +1945,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        scope: "deployment" | "route";
+                        scope: "deployment" | "route" | "token";
                         target: string;
                         /** @enum {string} */
                         period: "day" | "month";
@@ -2298,6 +2345,11 @@ export interface components {
                 p95: number | null;
                 p99: number | null;
             };
+            interTokenMs: {
+                p50: number | null;
+                p95: number | null;
+                p99: number | null;
+            };
             tokens: {
                 input: number;
                 output: number;
@@ -2317,6 +2369,7 @@ export interface components {
                 latencyP50Ms: number | null;
                 latencyP95Ms: number | null;
                 ttftP50Ms: number | null;
+                interTokenP50Ms: number | null;
                 inputTokens: number;
                 outputTokens: number;
                 costUsd: number | null;
@@ -2368,15 +2421,20 @@ export interface components {
             updatedAt: string | null;
             usedBy: string[];
         };
+        /** @description Gateway requests (/v1/chat/completions, /v1/completions) per minute, across all processes */
+        TokenRateLimitInput: {
+            requestsPerMinute: number;
+        };
         ApiTokenInput: {
             id: string;
             name: string;
             /** @enum {string} */
-            role: "admin" | "deployer" | "viewer";
+            role: "admin" | "deployer" | "viewer" | "invoker";
             prefix: string;
             createdAt: string;
             lastUsedAt: string | null;
             revokedAt: string | null;
+            rateLimit: components["schemas"]["TokenRateLimitInput"] | null;
         };
         RouteInput: {
             id: string;
@@ -2427,7 +2485,7 @@ export interface components {
         BudgetInput: {
             id: string;
             /** @enum {string} */
-            scope: "deployment" | "route";
+            scope: "deployment" | "route" | "token";
             target: string;
             /** @enum {string} */
             period: "day" | "month";
@@ -2611,6 +2669,11 @@ export interface components {
                 p95: number | null;
                 p99: number | null;
             };
+            interTokenMs: {
+                p50: number | null;
+                p95: number | null;
+                p99: number | null;
+            };
             tokens: {
                 input: number;
                 output: number;
@@ -2630,6 +2693,7 @@ export interface components {
                 latencyP50Ms: number | null;
                 latencyP95Ms: number | null;
                 ttftP50Ms: number | null;
+                interTokenP50Ms: number | null;
                 inputTokens: number;
                 outputTokens: number;
                 costUsd: number | null;
@@ -2681,15 +2745,20 @@ export interface components {
             updatedAt: string | null;
             usedBy: string[];
         };
+        /** @description Gateway requests (/v1/chat/completions, /v1/completions) per minute, across all processes */
+        TokenRateLimit: {
+            requestsPerMinute: number;
+        };
         ApiToken: {
             id: string;
             name: string;
             /** @enum {string} */
-            role: "admin" | "deployer" | "viewer";
+            role: "admin" | "deployer" | "viewer" | "invoker";
             prefix: string;
             createdAt: string;
             lastUsedAt: string | null;
             revokedAt: string | null;
+            rateLimit: components["schemas"]["TokenRateLimit"] | null;
         };
         Route: {
             id: string;
@@ -2740,7 +2809,7 @@ export interface components {
         Budget: {
             id: string;
             /** @enum {string} */
-            scope: "deployment" | "route";
+            scope: "deployment" | "route" | "token";
             target: string;
             /** @enum {string} */
             period: "day" | "month";

@@ -11,6 +11,7 @@ export interface SeriesPoint {
   latencyP50Ms: number | null;
   latencyP95Ms: number | null;
   ttftP50Ms: number | null;
+  interTokenP50Ms: number | null;
   inputTokens: number;
   outputTokens: number;
   costUsd: number | null;
@@ -42,6 +43,7 @@ export function readSeries(metrics: Pick<Metrics, 'series'>, window: MetricsWind
         latencyP50Ms: numOrNull(item['latencyP50Ms']),
         latencyP95Ms: numOrNull(item['latencyP95Ms']),
         ttftP50Ms: numOrNull(item['ttftP50Ms']),
+        interTokenP50Ms: numOrNull(item['interTokenP50Ms']),
         inputTokens: num(item['inputTokens']),
         outputTokens: num(item['outputTokens']),
         costUsd: numOrNull(item['costUsd']),

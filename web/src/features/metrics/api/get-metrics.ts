@@ -17,7 +17,7 @@ export function isMetricsWindow(value: string | null): value is MetricsWindow {
   return metricsWindows.some((window) => window.value === value);
 }
 
-/** Requests, latency and TTFT percentiles, tokens and cost of a deployment over a window. */
+/** Requests, latency, TTFT and inter-token latency percentiles, tokens and cost of a deployment over a window. */
 export function getMetrics(id: string, window: MetricsWindow, signal?: AbortSignal): Promise<Metrics> {
   return apiRequest<Metrics>(`/api/deployments/${encodeURIComponent(id)}/metrics?window=${window}`, signal ? { signal } : {});
 }

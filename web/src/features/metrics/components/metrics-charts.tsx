@@ -47,7 +47,7 @@ export default function MetricsCharts({ metrics, window }: { metrics: Metrics; w
           minBarSize={0}
         />
       </ChartCard>
-      <ChartCard title="Latency and time to first token" description="p50 and p95 latency, p50 TTFT, per interval">
+      <ChartCard title="Latency and time to first token" description="p50 and p95 latency, p50 TTFT and inter-token latency, per interval">
         <LineChart
           h={240}
           data={series}
@@ -56,6 +56,7 @@ export default function MetricsCharts({ metrics, window }: { metrics: Metrics; w
             { name: 'latencyP50Ms', label: 'Latency p50', color: 'indigo.6' },
             { name: 'latencyP95Ms', label: 'Latency p95', color: 'grape.6' },
             { name: 'ttftP50Ms', label: 'TTFT p50', color: 'orange.6' },
+            { name: 'interTokenP50Ms', label: 'Inter-token p50', color: 'yellow.6' },
           ]}
           valueFormatter={msFormatter}
           connectNulls

@@ -1,5 +1,5 @@
 import { ActionIcon, Alert, Group, Paper, SegmentedControl, SimpleGrid, Skeleton, Stack, Text, Title, Tooltip } from '@mantine/core';
-import { IconAbc, IconCoin, IconGauge, IconHash, IconRefresh, IconStopwatch } from '@tabler/icons-react';
+import { IconAbc, IconCoin, IconGauge, IconHash, IconMetronome, IconRefresh, IconStopwatch } from '@tabler/icons-react';
 import { lazy, Suspense, type ReactNode } from 'react';
 import { useSearchParams } from 'react-router';
 import type { Metrics } from '../../../api/types';
@@ -51,7 +51,7 @@ export function MetricsRoute() {
 }
 
 function MetricsBody({ metrics, window }: { metrics: Metrics; window: typeof metricsWindows[number]['value'] }) {
-  const { requests, latencyMs, ttftMs, tokens, cost } = metrics;
+  const { requests, latencyMs, ttftMs, interTokenMs, tokens, cost } = metrics;
   const windowLabel = metricsWindows.find((item) => item.value === window)?.label ?? window;
   return (
     <Stack gap="lg" data-testid="metrics">
@@ -77,6 +77,10 @@ function MetricsBody({ metrics, window }: { metrics: Metrics; window: typeof met
           <Figure label="p50" value={formatMs(ttftMs.p50)} testId="metric-ttft-p50" />
           <Figure label="p95" value={formatMs(ttftMs.p95)} testId="metric-ttft-p95" />
           <Figure label="p99" value={formatMs(ttftMs.p99)} testId="metric-ttft-p99" />
+        </Group24>
+        <Group24 title="Inter-token latency" icon={<IconMetronome size={18} />} color="yellow">
+          <Figure label="p50" value={formatMs(interTokenMs.p50)} testId="metric-itl-p50" />
+          <Figure label="p95" value={formatMs(interTokenMs.p95)} testId="metric-itl-p95" />
         </Group24>
         <Group24 title="Tokens" icon={<IconAbc size={18} />} color="cyan">
           <Figure label="Input" value={formatNumber(tokens.input)} testId="metric-tokens-input" />
@@ -143,7 +147,7 @@ function MetricsSkeleton() {
   return (
     <Stack gap="lg" aria-busy="true" aria-label="Loading metrics">
       <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }} spacing="md">
-        {[0, 1, 2, 3, 4].map((index) => (
+        {[0, 1, 2, 3, 4, 5].map((index) => (
           <Skeleton key={index} h={170} radius="md" />
         ))}
       </SimpleGrid>

@@ -13,15 +13,16 @@ import { SettingsQueryError } from './settings-query-error';
 
 type Role = NewApiTokenBody['role'];
 
-const roles: Role[] = ['admin', 'deployer', 'viewer'];
+const roles: Role[] = ['admin', 'deployer', 'viewer', 'invoker'];
 
 const roleHelp: Record<Role, string> = {
   admin: 'Everything, including tokens and credentials',
   deployer: 'Deployments, tests, routes and the gateway',
   viewer: 'Read only',
+  invoker: 'The gateway (/v1) only, for applications',
 };
 
-const roleColor: Record<Role, string> = { admin: 'red', deployer: 'blue', viewer: 'gray' };
+const roleColor: Record<Role, string> = { admin: 'red', deployer: 'blue', viewer: 'gray', invoker: 'grape' };
 
 /** The token this browser sends, recognised by its prefix (the secret's first characters). */
 export function isThisBrowsersToken(token: Pick<ApiToken, 'prefix'>, stored: string | null = readApiToken()): boolean {
@@ -178,12 +179,13 @@ function TokenTable({ tokens, loading, onRevoke }: { tokens: ApiToken[]; loading
   }
   const stored = readApiToken();
   return (
-    <Table.ScrollContainer minWidth={640}>
+    <Table.ScrollContainer minWidth={720}>
       <Table verticalSpacing="xs" aria-label="API tokens" data-testid="token-table">
         <Table.Thead>
           <Table.Tr>
             <Table.Th>Name</Table.Th>
             <Table.Th>Role</Table.Th>
+            <Table.Th>Rate limit</Table.Th>
             <Table.Th>Prefix</Table.Th>
             <Table.Th>Created</Table.Th>
             <Table.Th>Last used</Table.Th>
@@ -212,6 +214,9 @@ function TokenTable({ tokens, loading, onRevoke }: { tokens: ApiToken[]; loading
                 <Badge size="sm" variant="light" color={roleColor[token.role]}>
                   {token.role}
                 </Badge>
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm">{token.rateLimit ? `${token.rateLimit.requestsPerMinute}/min` : 'unlimited'}</Text>
               </Table.Td>
               <Table.Td>
                 <Code>{token.prefix}…</Code>

@@ -16,15 +16,16 @@ const token = (overrides: Partial<ApiToken> = {}): ApiToken => ({
   createdAt: '2026-01-01T12:00:00.000Z',
   lastUsedAt: null,
   revokedAt: null,
+  rateLimit: null,
   ...overrides,
 });
 
 const forbidden = () =>
-  json({ type: 't', title: 'Forbidden', status: 403, detail: 'a viewer token cannot manage tokens or credentials; ask an admin for a admin token', code: 'forbidden' }, 403);
+  json({ type: 't', title: 'Forbidden', status: 403, detail: 'a viewer token cannot manage tokens or credentials; ask an admin for an admin token', code: 'forbidden' }, 403);
 
 /** A small in-memory server for the settings endpoints. */
 function renderSettings(overrides: Parameters<typeof stubFetch>[0] = {}) {
-  let tokens: ApiToken[] = [token()];
+  let tokens: ApiToken[] = [token(), token({ id: 'tok-3', name: 'support-app', role: 'invoker', rateLimit: { requestsPerMinute: 600 } })];
   let credentials: Credential[] = [
     { name: 'MODAL_TOKEN_ID', source: 'environment', updatedAt: null, usedBy: ['modal'] },
     { name: 'REPLICATE_API_TOKEN', source: 'stored', updatedAt: '2026-01-02T00:00:00.000Z', usedBy: ['replicate'] },
@@ -64,10 +65,14 @@ afterEach(() => {
 });
 
 describe('settings: API tokens', () => {
-  it('lists tokens with role, prefix, last use and status', async () => {
+  it('lists tokens with role, rate limit, prefix, last use and status', async () => {
     renderSettings();
     const row = await screen.findByRole('row', { name: /ci/ });
     expect(within(row).getByText('deployer')).toBeTruthy();
+    expect(within(row).getByText('unlimited')).toBeTruthy();
+    const app = screen.getByRole('row', { name: /support-app/ });
+    expect(within(app).getByText('invoker')).toBeTruthy();
+    expect(within(app).getByText('600/min')).toBeTruthy();
     expect(within(row).getByText('mp_abcde…')).toBeTruthy();
     expect(within(row).getByText('never')).toBeTruthy();
     expect(within(row).getByText('active')).toBeTruthy();
