@@ -1,7 +1,20 @@
 #!/usr/bin/env node
 // The `modelport` executable. The CLI is TypeScript run through tsx, as `npm start` does; main() never
 // exits the process itself, so `modelport serve` keeps running and output is flushed before exit.
+import { fileURLToPath } from 'node:url';
+
 const { register } = await import('tsx/esm/api');
 register();
-const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main({ argv: process.argv.slice(2), env: process.env, stdout: process.stdout, stderr: process.stderr });
+const argv = process.argv.slice(2);
+// `modelport … | head` closes the pipe early: that ends the output, it is not a failure.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+// `serve` runs the server: on a one-CPU host with the V8 flags it needs there (see server-node-flags.ts).
+const { usableCpus } = await import('../src/support/usable-cpus.ts');
+const { serverNodeFlags, relaunchWithFlags } = await import('../src/support/server-node-flags.ts');
+if (argv[0] !== 'serve' || !relaunchWithFlags(serverNodeFlags(usableCpus()), fileURLToPath(import.meta.url), argv)) {
+  const { main } = await import('../src/cli/main.ts');
+  process.exitCode = await main({ argv, env: process.env, stdout: process.stdout, stderr: process.stderr });
+}

@@ -12,8 +12,14 @@ if (webPresent && !webBuilt) {
   const build = spawnSync('npm', ['run', 'build', '--workspace', 'web'], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
-// The server runs in this very process, so signals (SIGTERM for a graceful stop) reach it directly.
+// The server runs in this very process, so signals (SIGTERM for a graceful stop) reach it directly;
+// only on a one-CPU host does it run in one child started with the V8 flags it needs there
+// (src/support/server-node-flags.ts), with signals passed on.
 const { register } = await import('tsx/esm/api');
 register();
-const { serve } = await import('../src/serve.ts');
-await serve();
+const { usableCpus } = await import('../src/support/usable-cpus.ts');
+const { serverNodeFlags, relaunchWithFlags } = await import('../src/support/server-node-flags.ts');
+if (!relaunchWithFlags(serverNodeFlags(usableCpus()), fileURLToPath(import.meta.url), process.argv.slice(2))) {
+  const { serve } = await import('../src/serve.ts');
+  await serve();
+}

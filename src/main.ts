@@ -36,6 +36,7 @@ import type { GatewayStore } from './store/gateway-store.js';
 import type { Store } from './store/store.js';
 import { systemClock } from './support/clock.js';
 import { createLogger } from './support/logger.js';
+import { usableCpus } from './support/usable-cpus.js';
 
 export interface ModelportOverrides {
   clock?: Clock;
@@ -97,7 +98,8 @@ export async function createModelport(config: Config, env: Record<string, string
     ...(overrides.logWrite ? { write: overrides.logWrite } : {}),
   });
 
-  const store = await createStore(config.databaseUrl);
+  // Raw request rows go to SQLite from a worker thread when it has a CPU of its own (see sqlite-store.ts).
+  const store = await createStore(config.databaseUrl, { requestRowsOffThread: usableCpus() >= 2 });
   await store.migrate();
   const credentialService = createCredentialService({
     store,

@@ -12,6 +12,8 @@ import os from 'node:os';
 import { createRequire } from 'node:module';
 import type { LoadConfig, LoadResult } from './load.js';
 import { canPin, here, runLoadProcess, setScenario, startChild, type Child } from './processes.js';
+import { serverNodeFlags } from '../../src/support/server-node-flags.js';
+import { usableCpus } from '../../src/support/usable-cpus.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -39,7 +41,8 @@ async function main(): Promise<void> {
   const upstream = await startChild('upstream', here('./bench-upstream.ts'), { cpu: loadCpu });
   children.push(upstream);
   const upstreamV1 = `http://127.0.0.1:${upstream.port}/v1`;
-  const modelport = await startChild('modelport', here('./modelport-process.ts'), { cpu: gatewayCpu, env: { UPSTREAM_URL: upstreamV1 } });
+  // With the V8 flags `npm start` gives the server on a host with as many CPUs as it has here.
+  const modelport = await startChild('modelport', here('./modelport-process.ts'), { cpu: gatewayCpu, nodeOptions: serverNodeFlags(gatewayCpu === null ? usableCpus() : 1), env: { UPSTREAM_URL: upstreamV1 } });
   children.push(modelport);
   const floor = await startChild('floor', here('./null-proxy.ts'), { cpu: gatewayCpu, env: { UPSTREAM_PORT: String(upstream.port) } });
   children.push(floor);

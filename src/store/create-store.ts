@@ -36,7 +36,9 @@ export function parseDatabaseUrl(databaseUrl: string): DatabaseLocation {
  * Opens the store a database URL names (see {@link parseDatabaseUrl}); SQLite's parent directory is
  * created. Does not migrate: call `store.migrate()` once at startup.
  */
-export async function createStore(databaseUrl: string): Promise<Store> {
+export async function createStore(databaseUrl: string, options: { requestRowsOffThread?: boolean } = {}): Promise<Store> {
   const location = parseDatabaseUrl(databaseUrl);
-  return location.dialect === 'postgres' ? createPostgresStore(location.connectionString) : createSqliteStore(location.path);
+  return location.dialect === 'postgres'
+    ? createPostgresStore(location.connectionString)
+    : createSqliteStore(location.path, { requestRowsOffThread: options.requestRowsOffThread ?? false });
 }

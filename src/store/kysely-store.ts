@@ -20,6 +20,7 @@ import {
   toRollupTableRow,
 } from './row-mappers.js';
 import type { Database, DeploymentsTable } from './schema.js';
+import { SQLITE_INSERT_REQUESTS_HEAD } from './sqlite-request-writer.js';
 import type { StoreDialect } from './store-dialect.js';
 import type {
   ApiTokenRecord,
@@ -62,6 +63,7 @@ export class KyselyStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.hooks.close?.();
     await this.db.destroy();
   }
 
@@ -393,13 +395,13 @@ export class KyselyStore implements Store {
     // CPU to build and compile (a query node per value) than the database spends inserting, and the
     // metrics flush runs on the event loop that serves gateway requests. The database unpacks the array.
     const rows = JSON.stringify(records.map(toRequestTuple));
-    const source =
+    const offThread = this.hooks.requestRows;
+    if (offThread !== undefined) return this.hooks.serializeWrite(() => offThread.insert(rows));
+    const insert =
       this.hooks.name === 'sqlite'
-        ? sql`select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8, value ->> 9, value ->> 10, value ->> 11 from json_each(${rows})`
-        : sql`select r ->> 0, r ->> 1, r ->> 2, (r ->> 3)::bigint, (r ->> 4)::double precision, (r ->> 5)::double precision, (r ->> 6)::integer, r ->> 7, (r ->> 8)::integer, (r ->> 9)::integer, (r ->> 10)::double precision, (r ->> 11)::double precision from json_array_elements(${rows}::json) as r`;
-    await this.hooks.serializeWrite(() =>
-      sql`insert into requests (deployment_id, adapter_id, source, started_at, ttft_ms, latency_ms, success, error_code, input_tokens, output_tokens, cost_usd, inter_token_ms) ${source}`.execute(this.db),
-    );
+        ? sql`${sql.raw(SQLITE_INSERT_REQUESTS_HEAD)}${rows})`
+        : sql`insert into requests (deployment_id, adapter_id, source, started_at, ttft_ms, latency_ms, success, error_code, input_tokens, output_tokens, cost_usd, inter_token_ms) select r ->> 0, r ->> 1, r ->> 2, (r ->> 3)::bigint, (r ->> 4)::double precision, (r ->> 5)::double precision, (r ->> 6)::integer, r ->> 7, (r ->> 8)::integer, (r ->> 9)::integer, (r ->> 10)::double precision, (r ->> 11)::double precision from json_array_elements(${rows}::json) as r`;
+    await this.hooks.serializeWrite(() => insert.execute(this.db));
   }
 
   private async listRequests(deploymentId: string, from: number, to: number, limit: number): Promise<RequestRecord[]> {
@@ -416,6 +418,8 @@ export class KyselyStore implements Store {
   }
 
   private async deleteRequestsBefore(before: number): Promise<number> {
+    const offThread = this.hooks.requestRows;
+    if (offThread !== undefined) return this.hooks.serializeWrite(() => offThread.deleteBefore(before));
     const result = await this.hooks.serializeWrite(() =>
       this.db.deleteFrom('requests').where('started_at', '<', before).executeTakeFirst(),
     );

@@ -22,4 +22,14 @@ export interface StoreDialect {
   serializeWrite<T>(write: () => Promise<T>): Promise<T>;
   /** Brings the schema up to date under the dialect's cross-process lock. */
   migrate(db: Kysely<Database>): Promise<void>;
+  /**
+   * Where raw request rows are written when not through `db` (SQLite files: a worker thread, see
+   * sqlite-request-writer.ts). Each call still runs inside `serializeWrite`.
+   */
+  readonly requestRows?: {
+    insert(rowsJson: string): Promise<void>;
+    deleteBefore(before: number): Promise<number>;
+  };
+  /** Releases what the dialect holds beyond `db` (called by the store's close, before `db` is destroyed). */
+  close?(): Promise<void>;
 }

@@ -1,0 +1,69 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/server-process.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const canPin = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+
+/** The launcher's children: pid and command line. */
+function childrenOf(pid: number): { pid: number; args: string }[] {
+  const listing = spawnSync('ps', ['--ppid', String(pid), '-o', 'pid=,args='], { encoding: 'utf8' }).stdout;
+  return listing
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const [pid = '', ...args] = line.trim().split(/\s+/);
+      return { pid: Number(pid), args: args.join(' ') };
+    });
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe.skipIf(!canPin)('modelport serve on a host with one CPU', () => {
+  let dataDir = '';
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('runs the server with single-threaded GC in one child, and passes SIGTERM on for a graceful stop', async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'modelport-one-cpu-'));
+    const port = await freePort();
+    let output = '';
+    const launcher = spawn('taskset', ['-c', '0', process.execPath, 'bin/modelport.mjs', 'serve'], {
+      cwd: root,
+      env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), MODELPORT_DATA_DIR: dataDir, MODELPORT_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    launcher.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    launcher.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => launcher.once('exit', (code) => resolve(code)));
+
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const answered = await fetch(`http://127.0.0.1:${port}/healthz`).then((response) => response.ok, () => false);
+      if (answered) break;
+      if (launcher.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    // taskset execs node in place, so the launcher's pid is node's.
+    // Its other children (tsx's esbuild service) are not servers.
+    const children = childrenOf(launcher.pid ?? 0).filter((child) => child.args.includes('bin/modelport.mjs'));
+    expect(children).toHaveLength(1);
+    const server = children[0] as { pid: number; args: string };
+    expect(server.args).toContain('--single-threaded-gc');
+
+    launcher.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output).toContain('SIGTERM: finishing in-flight requests');
+    expect(isRunning(server.pid)).toBe(false);
+  }, 90_000);
+});
