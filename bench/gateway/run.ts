@@ -3,7 +3,8 @@
 // one run. Reports added latency p50/p99 at concurrency 1 and 16, added TTFT for streams, and maximum
 // throughput. modelport runs with metrics recording, a budget and Prometheus metrics on.
 //
-// Run: npx tsx bench/gateway/run.ts [--quick] [--rounds N] [--no-pin]
+// Run: npx tsx bench/gateway/run.ts [--quick] [--rounds N] [--no-pin] [--scenario <part of a name>]
+//   MODELPORT_BENCH_NODE_FLAGS='…' starts modelport with these Node flags instead of npm start's (A/B).
 //
 // Layout on a 2-core machine (with taskset): the load generator and the upstream share CPU 0; the
 // gateway under test has CPU 1 (only one gateway is loaded at a time). Without pinning every process
@@ -20,6 +21,9 @@ const quick = args.includes('--quick');
 const pin = canPin && !args.includes('--no-pin');
 const roundsArgument = args.indexOf('--rounds');
 const rounds = roundsArgument === -1 ? (quick ? 1 : 3) : Number(args[roundsArgument + 1]);
+const scenarioArgument = args.indexOf('--scenario');
+const scenarioFilter = scenarioArgument === -1 ? null : (args[scenarioArgument + 1] ?? '');
+const flagsOverride = process.env['MODELPORT_BENCH_NODE_FLAGS'];
 const durationMs = quick ? 2_000 : 5_000;
 const warmupMs = quick ? 500 : 1_000;
 const loadCpu = pin ? '0' : null;
@@ -42,7 +46,7 @@ async function main(): Promise<void> {
   children.push(upstream);
   const upstreamV1 = `http://127.0.0.1:${upstream.port}/v1`;
   // With the V8 flags `npm start` gives the server on a host with as many CPUs as it has here.
-  const modelport = await startChild('modelport', here('./modelport-process.ts'), { cpu: gatewayCpu, nodeOptions: serverNodeFlags(gatewayCpu === null ? usableCpus() : 1), env: { UPSTREAM_URL: upstreamV1 } });
+  const modelport = await startChild('modelport', here('./modelport-process.ts'), { cpu: gatewayCpu, nodeOptions: flagsOverride === undefined ? serverNodeFlags(gatewayCpu === null ? usableCpus() : 1) : flagsOverride.split(' ').filter(Boolean), env: { UPSTREAM_URL: upstreamV1 } });
   children.push(modelport);
   const floor = await startChild('floor', here('./null-proxy.ts'), { cpu: gatewayCpu, env: { UPSTREAM_PORT: String(upstream.port) } });
   children.push(floor);
@@ -81,7 +85,7 @@ async function main(): Promise<void> {
   ];
 
   const results: Result[] = [];
-  for (const scenario of scenarios) {
+  for (const scenario of scenarios.filter((candidate) => scenarioFilter === null || candidate.name.includes(scenarioFilter))) {
     await setScenario(upstream.port, scenario.upstream);
     for (const concurrency of scenario.concurrency) {
       const byTarget = new Map<Target, Measured[]>(targets.map((target) => [target, []]));
@@ -144,7 +148,11 @@ function printReport(results: Result[]): void {
       );
     }
   }
-  // The goals of the issue, read off the table.
+  // The goals of the issue, read off the table (they need every scenario).
+  if (scenarioFilter !== null) {
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return;
+  }
   const cell = (scenario: string, concurrency: number, target: Target, read: (run: LoadResult) => number) => median(pick(scenario, concurrency, target).map(read));
   const nonStream = 'non-streaming, upstream 20 ms';
   const streaming = 'streaming, TTFT 20 ms + 16 tokens 1 ms apart';

@@ -6,9 +6,9 @@ import { constants } from 'node:os';
  *
  * V8 marks, sweeps and scavenges on helper threads sized by the machine's cores. With one usable CPU
  * those threads have no core of their own: they take turns with the event loop, and a request waits
- * whole scheduler slices behind garbage collection. In the gateway benchmark (gateway pinned to one
- * CPU, 16 requests in flight) p99 was 6–28 ms above a bare proxy's; with `--single-threaded-gc` the
- * same collections run as short pauses on the main thread and it was 0–2 ms above (and throughput rose).
+ * whole scheduler slices behind garbage collection. With `--single-threaded-gc` the same collections
+ * run as short pauses on the main thread: in the gateway benchmark (gateway pinned to one CPU, 16
+ * requests in flight) the p99 modelport adds fell from 16.5 ms to 11.3 ms (BENCHMARKS.md).
  */
 export function serverNodeFlags(cpus: number): string[] {
   return cpus <= 1 ? ['--single-threaded-gc'] : [];
