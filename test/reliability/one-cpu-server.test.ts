@@ -32,7 +32,16 @@ function isRunning(pid: number): boolean {
 
 describe.skipIf(!canPin)('modelport serve on a host with one CPU', () => {
   let dataDir = '';
-  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+  let launcherPid: number | null = null;
+  // A failed assertion must not leave a server running: stop the launcher's children, then the launcher.
+  afterEach(() => {
+    if (launcherPid !== null) {
+      for (const child of childrenOf(launcherPid)) if (isRunning(child.pid)) process.kill(child.pid, 'SIGKILL');
+      if (isRunning(launcherPid)) process.kill(launcherPid, 'SIGKILL');
+    }
+    launcherPid = null;
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   it('runs the server with single-threaded GC in one child, and passes SIGTERM on for a graceful stop', async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'modelport-one-cpu-'));
@@ -43,6 +52,7 @@ describe.skipIf(!canPin)('modelport serve on a host with one CPU', () => {
       env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), MODELPORT_DATA_DIR: dataDir, MODELPORT_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    launcherPid = launcher.pid ?? null;
     launcher.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     launcher.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => launcher.once('exit', (code) => resolve(code)));
