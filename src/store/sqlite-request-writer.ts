@@ -88,7 +88,9 @@ export function createSqliteRequestWriter(file: string, options: { busyTimeoutMs
       if (pending.size === 0) created.unref();
     });
     const lost = (error: Error) => {
-      if (worker === created) worker = null;
+      // A worker that already failed ('error', then 'exit') may exit after its replacement took calls.
+      if (worker !== created && worker !== null) return;
+      worker = null;
       failAll(error);
     };
     created.on('error', (error) => lost(error));
