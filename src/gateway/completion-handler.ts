@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ModelportError, NotFoundError, ValidationError } from '../core/errors/index.js';
 import type { ChatMessage } from '../core/invocation.js';
 import type { Clock, Logger } from '../platforms/connector.js';
+import type { Principal } from '../services/auth/token-service.js';
 import type { InvocationService, RequestSink } from '../services/invocation-service.js';
 import { estimatePromptTokens, estimateTokens } from '../platforms/openai-upstream/token-estimate.js';
 import { parseInput } from '../services/parse-input.js';
@@ -19,7 +20,6 @@ import { ChatCompletionRequestSchema, CompletionRequestSchema, type CompletionRe
 import { startPassthroughAttempt } from './passthrough-attempt.js';
 import type { RouteBudgetCache } from './route-budget-cache.js';
 import type { Candidate, CompiledRoute } from './target-picker.js';
-import { withTokenBudgets } from './token-budgets.js';
 import type { TokenRateLimiter } from './token-rate-limiter.js';
 import type { UpstreamClient } from './upstream-client.js';
 
@@ -73,14 +73,22 @@ const servingStatuses = new Set(['active', 'updating']);
 export function createCompletionHandler(deps: CompletionHandlerDeps) {
   const { deployments, metrics, clock } = deps;
 
-  function budgetsFor(route: CompiledRoute | null, plan: ServingPlan): readonly GatewayBudgetRecord[] {
+  /**
+   * Every budget a request answers to, in reservation order: its API token's first (they apply whichever
+   * target serves, so a refusal there is final), then the route's, then the deployment's. Only stored
+   * tokens have budgets: the bootstrap admin and an open server have none. Allocates only when two
+   * lists are non-empty.
+   */
+  function budgetsFor(route: CompiledRoute | null, plan: ServingPlan, principal: Principal | null): readonly GatewayBudgetRecord[] {
     const cache = deps.routesAndBudgets;
     if (cache === null || deps.ledger === null) return NO_BUDGETS;
+    const ofToken = principal !== null && principal.tokenId !== null ? cache.budgetsFor('token', principal.name) : NO_BUDGETS;
+    const ofRoute = route === null ? NO_BUDGETS : cache.budgetsFor('route', route.route.name);
     const ofDeployment = cache.budgetsFor('deployment', plan.deployment.name);
-    if (route === null) return ofDeployment;
-    const ofRoute = cache.budgetsFor('route', route.route.name);
-    if (ofRoute.length === 0) return ofDeployment;
-    return ofDeployment.length === 0 ? ofRoute : [...ofRoute, ...ofDeployment];
+    if (ofToken.length + ofRoute.length === 0) return ofDeployment;
+    if (ofToken.length + ofDeployment.length === 0) return ofRoute;
+    if (ofRoute.length + ofDeployment.length === 0) return ofToken;
+    return [...ofToken, ...ofRoute, ...ofDeployment];
   }
 
   function record(plan: ServingPlan, adapterId: string | null, startedAt: number, outcome: AttemptOutcome, route: CompiledRoute | null, role: Candidate['role']): void {
@@ -90,34 +98,19 @@ export function createCompletionHandler(deps: CompletionHandlerDeps) {
     if (route !== null && canary !== null && deps.canaryStats !== null && (role === 'canary' || role === 'target') && outcome.errorCode !== 'client_closed') {
       deps.canaryStats.observe(route.route.id, canary.startedAt, role === 'canary' ? 'canary' : 'baseline', outcome.success, outcome.latencyMs, outcome.ttftMs);
     }
-    metrics.observeAttempt(
-      { deployment: plan.deployment.name, route: routeName },
-      {
-        success: outcome.success,
-        errorCode: outcome.errorCode,
-        latencyMs: outcome.latencyMs,
-        ttftMs: outcome.ttftMs,
-        interTokenMs: outcome.interTokenMs,
-        inputTokens: outcome.usage?.inputTokens ?? 0,
-        outputTokens: outcome.usage?.outputTokens ?? 0,
-        costUsd: outcome.costUsd,
-      },
-    );
-    if (outcome.recorded) return;
-    deps.sink.record({
-      deploymentId: plan.deployment.id,
-      adapterId,
-      source: 'gateway',
-      startedAt,
-      ttftMs: outcome.ttftMs,
-      interTokenMs: outcome.interTokenMs,
-      latencyMs: outcome.latencyMs,
+    const observation = {
       success: outcome.success,
       errorCode: outcome.errorCode,
+      latencyMs: outcome.latencyMs,
+      ttftMs: outcome.ttftMs,
+      interTokenMs: outcome.interTokenMs,
       inputTokens: outcome.usage?.inputTokens ?? 0,
       outputTokens: outcome.usage?.outputTokens ?? 0,
       costUsd: outcome.costUsd,
-    });
+    };
+    metrics.observeAttempt({ deployment: plan.deployment.name, route: routeName }, observation);
+    if (outcome.recorded) return;
+    deps.sink.record({ deploymentId: plan.deployment.id, adapterId, source: 'gateway', startedAt, ...observation });
   }
 
   return async function handle(kind: 'chat' | 'text', request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -174,7 +167,7 @@ export function createCompletionHandler(deps: CompletionHandlerDeps) {
       }
       const adapterId = candidate.adapter ?? plan.deployment.config.adapter?.id ?? null;
 
-      const budgets = withTokenBudgets(budgetsFor(route, plan), deps.routesAndBudgets, request.principal);
+      const budgets = budgetsFor(route, plan, request.principal);
       let reservation = FREE;
       if (budgets.length > 0 && deps.ledger !== null) {
         const bodyBytes = Number(request.headers['content-length']) || Buffer.byteLength(JSON.stringify(raw));
