@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScriptedConnector } from '../../test/fakes/scripted-connector.js';
 import { startTestModelport, type TestModelport } from '../../test/helpers/test-modelport.js';
-import { main } from './main.js';
+import { runCli } from './testing/run-cli.js';
 
 /**
  * The CLI end to end, in-process, against a real modelport listening on 127.0.0.1 (local platform, demo
@@ -27,10 +27,7 @@ describe('modelport CLI against a running server', () => {
     modelport.app.addHook('onRequest', async (request) => {
       if (request.method !== 'GET' && request.method !== 'HEAD') changes.push(`${request.method} ${request.url}`);
     });
-    await modelport.app.listen({ port: 0, host: '127.0.0.1' });
-    const address = modelport.app.server.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    url = `http://127.0.0.1:${address.port}`;
+    url = await modelport.listen();
     folder = mkdtempSync(path.join(os.tmpdir(), 'modelport-cli-'));
   });
   afterAll(async () => {
@@ -38,19 +35,7 @@ describe('modelport CLI against a running server', () => {
     if (folder) rmSync(folder, { recursive: true, force: true });
   });
 
-  async function run(...argv: string[]) {
-    let stdout = '';
-    let stderr = '';
-    const code = await main({
-      argv,
-      env: { MODELPORT_URL: url, NO_COLOR: '1' },
-      stdout: { write: (text: string) => (stdout += text) },
-      stderr: { write: (text: string) => (stderr += text) },
-      cwd: folder,
-      pollIntervalMs: 25,
-    });
-    return { code, stdout, stderr };
-  }
+  const run = (...argv: string[]) => runCli(argv, { MODELPORT_URL: url, NO_COLOR: '1' }, { cwd: folder, pollIntervalMs: 25 });
 
   const writeFile = (name: string, text: string) => writeFileSync(path.join(folder, name), text);
 
@@ -210,19 +195,11 @@ describe('modelport CLI with API tokens', () => {
   let url: string;
   beforeAll(async () => {
     modelport = await startTestModelport({ env: { MODELPORT_ADMIN_TOKEN: adminToken } });
-    await modelport.app.listen({ port: 0, host: '127.0.0.1' });
-    const address = modelport.app.server.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    url = `http://127.0.0.1:${address.port}`;
+    url = await modelport.listen();
   });
   afterAll(async () => modelport?.dispose());
 
-  async function run(env: Record<string, string>, ...argv: string[]) {
-    let stdout = '';
-    let stderr = '';
-    const code = await main({ argv, env: { MODELPORT_URL: url, ...env }, stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) } });
-    return { code, stdout, stderr };
-  }
+  const run = (env: Record<string, string>, ...argv: string[]) => runCli(argv, { MODELPORT_URL: url, ...env });
 
   it('sends MODELPORT_API_TOKEN (or --token) as a bearer token and exits 9 when refused', async () => {
     const anonymous = await run({}, 'deployments');

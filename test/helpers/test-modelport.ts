@@ -10,6 +10,8 @@ export interface TestModelport extends Modelport {
   call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   /** Polls a deployment until its status is one of `statuses` (reconciler running), or fails after timeoutMs. */
   waitForStatus(id: string, statuses: string[], timeoutMs?: number): Promise<any>;
+  /** Listens on a free loopback port (for clients that need a socket: the CLI, SDKs); resolves with the base URL. */
+  listen(): Promise<string>;
   dispose(): Promise<void>;
 }
 
@@ -52,6 +54,12 @@ export async function startTestModelport(options: { env?: Record<string, string>
         if (Date.now() > deadline) throw new Error(`deployment ${id} stayed ${body.status} (wanted ${statuses.join('|')}): ${JSON.stringify(body.lastError ?? body.statusMessage)}`);
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
+    },
+    async listen() {
+      await modelport.app.listen({ port: 0, host: '127.0.0.1' });
+      const address = modelport.app.server.address();
+      if (address === null || typeof address === 'string') throw new Error('no port');
+      return `http://127.0.0.1:${address.port}`;
     },
     async dispose() {
       await modelport.close();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestModelport, type TestModelport } from '../../../test/helpers/test-modelport.js';
-import { main } from '../main.js';
+import { runCli } from '../testing/run-cli.js';
 
 /** `modelport budget …` against a real server. */
 describe('modelport budget', () => {
@@ -10,25 +10,12 @@ describe('modelport budget', () => {
   let admin = '';
   beforeAll(async () => {
     modelport = await startTestModelport();
-    await modelport.app.listen({ port: 0, host: '127.0.0.1' });
-    const address = modelport.app.server.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    url = `http://127.0.0.1:${address.port}`;
+    url = await modelport.listen();
     expect((await modelport.call('POST', '/api/deployments', { name: 'support-bot', platform: 'local', baseModel: 'demo/tiny-llama' })).status).toBe(201);
   });
   afterAll(async () => modelport?.dispose());
 
-  async function run(...argv: string[]) {
-    let stdout = '';
-    let stderr = '';
-    const code = await main({
-      argv,
-      env: { MODELPORT_URL: url, NO_COLOR: '1' },
-      stdout: { write: (text: string) => (stdout += text) },
-      stderr: { write: (text: string) => (stderr += text) },
-    });
-    return { code, stdout, stderr };
-  }
+  const run = (...argv: string[]) => runCli(argv, { MODELPORT_URL: url, NO_COLOR: '1' });
 
   it('creates deployment and token budgets, lists them with their spend, and deletes them', async () => {
     expect((await run('budgets')).stdout).toBe('No budgets. Create one with `modelport budget create`.\n');

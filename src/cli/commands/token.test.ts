@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestModelport, type TestModelport } from '../../../test/helpers/test-modelport.js';
-import { main } from '../main.js';
+import { runCli } from '../testing/run-cli.js';
 
 /** `modelport token …` against a real server with a bootstrap admin token. */
 describe('modelport token', () => {
@@ -9,24 +9,11 @@ describe('modelport token', () => {
   let url: string;
   beforeAll(async () => {
     modelport = await startTestModelport({ env: { MODELPORT_ADMIN_TOKEN: adminToken } });
-    await modelport.app.listen({ port: 0, host: '127.0.0.1' });
-    const address = modelport.app.server.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    url = `http://127.0.0.1:${address.port}`;
+    url = await modelport.listen();
   });
   afterAll(async () => modelport?.dispose());
 
-  async function run(...argv: string[]) {
-    let stdout = '';
-    let stderr = '';
-    const code = await main({
-      argv,
-      env: { MODELPORT_URL: url, MODELPORT_API_TOKEN: adminToken, NO_COLOR: '1' },
-      stdout: { write: (text: string) => (stdout += text) },
-      stderr: { write: (text: string) => (stderr += text) },
-    });
-    return { code, stdout, stderr };
-  }
+  const run = (...argv: string[]) => runCli(argv, { MODELPORT_URL: url, MODELPORT_API_TOKEN: adminToken, NO_COLOR: '1' });
 
   it('creates an invoker token with a rate limit (--name or the argument) and lists it', async () => {
     const created = await run('token', 'create', '--name', 'support-app', '--role', 'invoker', '--rate-limit', '600');
