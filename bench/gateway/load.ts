@@ -18,6 +18,9 @@ export interface LoadConfig {
   maxRequests?: number;
 }
 
+/** A request with no answer (or no next byte) for this long counts as an error, so a stuck target shows up instead of hanging the run. */
+const REQUEST_IDLE_TIMEOUT_MS = 15_000;
+
 export interface Percentiles {
   p50: number;
   p90: number;
@@ -72,7 +75,18 @@ export async function runLoad(config: LoadConfig): Promise<LoadResult> {
   const limit = config.maxRequests ?? Number.POSITIVE_INFINITY;
 
   const one = () =>
-    new Promise<void>((resolve) => {
+    new Promise<void>((resolveOnce) => {
+      let settled = false;
+      const resolve = () => {
+        if (!settled) resolveOnce();
+        settled = true;
+      };
+      const fail = (error: unknown) => {
+        if (settled) return;
+        errors++;
+        firstError ??= String(error);
+        resolve();
+      };
       const sent = performance.now();
       const counted = sent >= measureFrom;
       const request = http.request({ host: '127.0.0.1', port: config.port, path: config.path, method: 'POST', agent, headers }, (response) => {
@@ -100,12 +114,11 @@ export async function runLoad(config: LoadConfig): Promise<LoadResult> {
           }
           resolve();
         });
+        // A body cut off before its end (the gateway or upstream closed the connection).
+        response.on('close', () => fail(new Error(`response closed before its end (HTTP ${response.statusCode})`)));
       });
-      request.on('error', (error) => {
-        errors++;
-        firstError ??= String(error);
-        resolve();
-      });
+      request.setTimeout(REQUEST_IDLE_TIMEOUT_MS, () => request.destroy(new Error(`no byte for ${REQUEST_IDLE_TIMEOUT_MS} ms (stream ${config.stream})`)));
+      request.on('error', fail);
       request.end(body);
     });
 
