@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PlatformApiError, PlatformCapacityError } from '../core/errors/index.js';
 import { createScriptedConnector } from '../../test/fakes/scripted-connector.js';
+import { createTestClock, type TestClock } from '../../test/platforms/support.js';
 import { startTestModelport, type TestModelport } from '../../test/helpers/test-modelport.js';
 
 const spec = { name: 'bot', platform: 'openai-compatible', baseModel: 'base', platformOptions: { baseUrl: 'http://127.0.0.1:1/v1' } };
@@ -9,9 +10,9 @@ describe('reconciler', () => {
   let modelport: TestModelport;
   afterEach(async () => modelport?.dispose());
 
-  async function setUp() {
+  async function setUp(clock?: TestClock) {
     const scripted = createScriptedConnector();
-    modelport = await startTestModelport({ overrides: { connectors: [scripted.connector], startReconciler: false } });
+    modelport = await startTestModelport({ overrides: { connectors: [scripted.connector], startReconciler: false, ...(clock ? { clock } : {}) } });
     const created = await modelport.call('POST', '/api/deployments', spec);
     expect(created.status).toBe(201);
     return { ...scripted, id: created.body.id as string };
@@ -105,6 +106,25 @@ describe('reconciler', () => {
     for (let index = 0; index < 3; index++) await modelport.reconciler.reconcileOne(id);
     expect((await get(id)).status).toBe('active');
     expect(await reasons(id)).toEqual(['created', 'deploy-requested', 'deployment-ready', 'resource-missing', 'update-applied']);
+  });
+
+  it('looks again at an active deployment the sweep skipped because a dead process held its lease', async () => {
+    const clock = createTestClock();
+    const { provider, id } = await setUp(clock);
+    await modelport.call('POST', `/api/deployments/${id}/deploy`);
+    for (let index = 0; index < 2; index++) await modelport.reconciler.tick();
+    expect((await get(id)).status).toBe('active');
+    // A crashed process's lease on the deployment, and the resource gone with it.
+    expect(await modelport.store.deployments.claimLease(id, 'crashed-process', 60_000, clock.now())).toBe(true);
+    provider.resources.clear();
+    clock.advance(16_000);
+    await modelport.reconciler.tick(); // the periodic sweep of active deployments: this one is skipped, the lease is not ours
+    expect((await get(id)).status).toBe('active');
+    await modelport.store.deployments.releaseLease(id, 'crashed-process'); // as when it expires
+    // The next tick looks at it, though the next full sweep is 15 s away.
+    await modelport.reconciler.tick();
+    expect((await get(id)).status).toBe('updating');
+    expect((await reasons(id)).at(-1)).toBe('resource-missing');
   });
 
   it('stops: destroys the resource and ends stopped; a stopped deployment can be redeployed', async () => {

@@ -50,6 +50,12 @@ export function createReconciler(options: ReconcilerOptions) {
   /** Config versions whose update this process already sent; a crash means one more idempotent update. */
   const updatesSent = new Map<string, string>();
   let lastActiveSweep = 0;
+  /**
+   * Active deployments the last sweep could not look at because another process held their lease (after
+   * a crash, the dead process's lease until it expires): looked at on every tick until they are, rather
+   * than a whole sweep interval later. A local model lost with the old process is found within a second.
+   */
+  const sweepLeft = new Set<string>();
   let timer: NodeJS.Timeout | null = null;
   let stopped = true;
   let ticking: Promise<void> | null = null;
@@ -57,24 +63,44 @@ export function createReconciler(options: ReconcilerOptions) {
 
   async function tick(): Promise<void> {
     const due: Deployment[] = await store.deployments.listTransient(200);
+    const swept = new Set<string>();
     if (clock.now() - lastActiveSweep >= options.observeActiveEveryMs) {
       lastActiveSweep = clock.now();
-      due.push(...(await store.deployments.list({ status: 'active', limit: 1000 })));
+      for (const deployment of await store.deployments.list({ status: 'active', limit: 1000 })) {
+        due.push(deployment);
+        swept.add(deployment.id);
+      }
+    } else {
+      for (const id of sweepLeft) {
+        const deployment = await store.deployments.get(id);
+        if (deployment?.status === 'active') {
+          due.push(deployment);
+          swept.add(id);
+        } else sweepLeft.delete(id);
+      }
     }
     const ready = due.filter((deployment) => !inFlight.has(deployment.id) && (retries.get(deployment.id)?.notBefore ?? 0) <= clock.now());
     for (let index = 0; index < ready.length; index += concurrency) {
-      await Promise.all(ready.slice(index, index + concurrency).map((deployment) => reconcileOne(deployment.id)));
+      await Promise.all(
+        ready.slice(index, index + concurrency).map(async ({ id }) => {
+          const ran = await reconcileOne(id);
+          if (!swept.has(id)) return;
+          if (ran) sweepLeft.delete(id);
+          else sweepLeft.add(id);
+        }),
+      );
     }
   }
 
-  async function reconcileOne(id: string): Promise<void> {
-    if (inFlight.has(id)) return;
+  /** Runs one step on the deployment; false when it could not (in flight here, or leased by another process). */
+  async function reconcileOne(id: string): Promise<boolean> {
+    if (inFlight.has(id)) return false;
     inFlight.add(id);
     try {
-      if (!(await store.deployments.claimLease(id, options.ownerId, options.leaseTtlMs, clock.now()))) return;
+      if (!(await store.deployments.claimLease(id, options.ownerId, options.leaseTtlMs, clock.now()))) return false;
       held.add(id);
       const deployment = await store.deployments.get(id);
-      if (!deployment) return;
+      if (!deployment) return true;
       const stepController = new AbortController();
       const onStop = () => stepController.abort(stopController.signal.reason);
       stopController.signal.addEventListener('abort', onStop, { once: true });
@@ -103,8 +129,10 @@ export function createReconciler(options: ReconcilerOptions) {
       // Stable now: let go, so another replica need not wait for the lease to expire.
       const after = await store.deployments.get(id);
       if (!after || !isTransient(after.status)) await release(id);
+      return true;
     } catch (error) {
       logger.error('reconcile step crashed', { deploymentId: id, error });
+      return true;
     } finally {
       inFlight.delete(id);
     }

@@ -188,11 +188,24 @@ describe.each(platforms)('kill -9 during deploy, update and stop: %s', (platform
   }, 120_000);
 });
 
+/**
+ * Stable for a while, not at one glance: right after a restart every row may still say active while the
+ * new process has yet to look at them (a local model did not survive the crash: the reconciler's first
+ * sweep finds it unloaded and reloads it). Five reconcile intervals of calm cover that sweep.
+ */
+const SETTLED_FOR_MS = 500;
+
 async function settleAll(server: ServerChild, store: Store, timeoutMs: number, label: string): Promise<void> {
+  let stableSince: number | null = null;
   await waitFor(
     async () => {
       const { deployments } = await snapshotStore(store);
-      return deployments.every((deployment) => isStable(deployment.status)) ? true : undefined;
+      if (!deployments.every((deployment) => isStable(deployment.status))) {
+        stableSince = null;
+        return undefined;
+      }
+      stableSince ??= Date.now();
+      return Date.now() - stableSince >= SETTLED_FOR_MS ? true : undefined;
     },
     timeoutMs,
     async () => {
