@@ -18,7 +18,8 @@ export function watchClient(response: ServerResponse): ClientPresence {
   let gone = false;
   let listeners: (() => void)[] = [];
   let controller: AbortController | null = null;
-  response.once('close', () => {
+  // 'close' comes once per response: after it finished, or when the connection went away first.
+  response.on('close', () => {
     if (response.writableFinished) return;
     gone = true;
     const current = listeners;

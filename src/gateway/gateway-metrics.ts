@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { hotCounterFamily, hotHistogramFamily, registerHotFamily, type HotCounter, type HotHistogram } from './hot-metric-family.js';
 
 /** The labels every gateway metric carries. `route` is empty for calls that name a deployment directly. */
 export interface AttemptLabels {
@@ -41,35 +42,42 @@ const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 
 const INTER_TOKEN_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 const OVERHEAD_BUCKETS_S = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05];
 
+/** The series one (deployment, route) pair observes into. */
 interface Children {
-  requests: Counter.Internal;
-  latency: Histogram.Internal<string>;
-  ttft: Histogram.Internal<string>;
-  interToken: Histogram.Internal<string>;
-  inputTokens: Counter.Internal;
-  outputTokens: Counter.Internal;
-  cost: Counter.Internal;
+  successes: HotCounter;
+  failures: HotCounter;
+  latency: HotHistogram;
+  ttft: HotHistogram;
+  interToken: HotHistogram;
+  inputTokens: HotCounter;
+  outputTokens: HotCounter;
+  cost: HotCounter;
+  unpriced: HotCounter;
 }
 
 /**
  * The gateway's Prometheus metrics in a registry of their own (never prom-client's global one, so
- * several instances in one process, as in tests, do not collide). Labelled children are cached per
- * (deployment, route): observing is a Map lookup and a few additions.
+ * several instances in one process, as in tests, do not collide). The series of a (deployment, route)
+ * pair are looked up once per attempt: observing is a Map lookup and a few additions.
  */
 export function createGatewayMetrics(options: GatewayMetricsOptions = {}): GatewayMetrics {
   const registry = new Registry();
   if (options.collectProcessMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'modelport_' });
   const labelNames = ['deployment', 'route'] as const;
 
-  const requests = new Counter({ name: 'modelport_gateway_requests_total', help: 'Gateway attempts (one per deployment tried), by outcome', labelNames: [...labelNames, 'outcome'], registers: [registry] });
+  // Observed on every attempt: hot families (plain numbers; see hot-metric-family.ts).
+  const requests = hotCounterFamily('modelport_gateway_requests_total', 'Gateway attempts (one per deployment tried), by outcome', [...labelNames, 'outcome']);
+  const latency = hotHistogramFamily('modelport_gateway_request_duration_seconds', 'Attempt latency, end to end', labelNames, LATENCY_BUCKETS_S);
+  const ttft = hotHistogramFamily('modelport_gateway_time_to_first_token_seconds', 'Time to first token of streamed attempts', labelNames, LATENCY_BUCKETS_S);
+  const interToken = hotHistogramFamily('modelport_gateway_inter_token_latency_seconds', 'Mean time between output tokens of a stream', labelNames, INTER_TOKEN_BUCKETS_S);
+  const tokens = hotCounterFamily('modelport_gateway_tokens_total', 'Tokens by direction', [...labelNames, 'direction']);
+  const cost = hotCounterFamily('modelport_gateway_cost_usd_total', 'Cost of priced attempts, USD', labelNames);
+  const unpriced = hotCounterFamily('modelport_gateway_unpriced_requests_total', 'Attempts without a known price (never counted as $0)', labelNames);
+  const overhead = hotHistogramFamily('modelport_gateway_overhead_seconds', "modelport's own time per request, excluding waiting for upstreams", [], OVERHEAD_BUCKETS_S);
+  for (const family of [requests, latency, ttft, interToken, tokens, cost, unpriced, overhead]) registerHotFamily(registry, family);
+  const overheadSeries = overhead.series();
+  // Only on failures and rare events: prom-client's own metrics.
   const errors = new Counter({ name: 'modelport_gateway_errors_total', help: 'Failed gateway attempts by error code', labelNames: [...labelNames, 'code'], registers: [registry] });
-  const latency = new Histogram({ name: 'modelport_gateway_request_duration_seconds', help: 'Attempt latency, end to end', labelNames, buckets: LATENCY_BUCKETS_S, registers: [registry] });
-  const ttft = new Histogram({ name: 'modelport_gateway_time_to_first_token_seconds', help: 'Time to first token of streamed attempts', labelNames, buckets: LATENCY_BUCKETS_S, registers: [registry] });
-  const interToken = new Histogram({ name: 'modelport_gateway_inter_token_latency_seconds', help: 'Mean time between output tokens of a stream', labelNames, buckets: INTER_TOKEN_BUCKETS_S, registers: [registry] });
-  const tokens = new Counter({ name: 'modelport_gateway_tokens_total', help: 'Tokens by direction', labelNames: [...labelNames, 'direction'], registers: [registry] });
-  const cost = new Counter({ name: 'modelport_gateway_cost_usd_total', help: 'Cost of priced attempts, USD', labelNames, registers: [registry] });
-  const unpriced = new Counter({ name: 'modelport_gateway_unpriced_requests_total', help: 'Attempts without a known price (never counted as $0)', labelNames, registers: [registry] });
-  const overhead = new Histogram({ name: 'modelport_gateway_overhead_seconds', help: "modelport's own time per request, excluding waiting for upstreams", buckets: OVERHEAD_BUCKETS_S, registers: [registry] });
   const fallbacks = new Counter({ name: 'modelport_gateway_fallbacks_total', help: 'Requests moved to the next target after a failure before the first token', labelNames: ['route', 'deployment'], registers: [registry] });
   const budgetRefusals = new Counter({ name: 'modelport_gateway_budget_refusals_total', help: 'Requests refused because a budget was used up', labelNames: ['scope', 'target'], registers: [registry] });
   const canary = new Counter({ name: 'modelport_gateway_canary_decisions_total', help: 'Automatic canary promotions and rollbacks', labelNames: ['route', 'decision'], registers: [registry] });
@@ -93,13 +101,15 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     let found = children.get(key);
     if (found === undefined) {
       found = {
-        requests: requests.labels(labels.deployment, labels.route, 'success'),
-        latency: latency.labels(labels.deployment, labels.route),
-        ttft: ttft.labels(labels.deployment, labels.route),
-        interToken: interToken.labels(labels.deployment, labels.route),
-        inputTokens: tokens.labels(labels.deployment, labels.route, 'input'),
-        outputTokens: tokens.labels(labels.deployment, labels.route, 'output'),
-        cost: cost.labels(labels.deployment, labels.route),
+        successes: requests.series(labels.deployment, labels.route, 'success'),
+        failures: requests.series(labels.deployment, labels.route, 'error'),
+        latency: latency.series(labels.deployment, labels.route),
+        ttft: ttft.series(labels.deployment, labels.route),
+        interToken: interToken.series(labels.deployment, labels.route),
+        inputTokens: tokens.series(labels.deployment, labels.route, 'input'),
+        outputTokens: tokens.series(labels.deployment, labels.route, 'output'),
+        cost: cost.series(labels.deployment, labels.route),
+        unpriced: unpriced.series(labels.deployment, labels.route),
       };
       children.set(key, found);
     }
@@ -110,9 +120,9 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     registry,
     observeAttempt(labels, observation) {
       const child = childrenFor(labels);
-      if (observation.success) child.requests.inc();
+      if (observation.success) child.successes.inc();
       else {
-        requests.labels(labels.deployment, labels.route, 'error').inc();
+        child.failures.inc();
         errors.labels(labels.deployment, labels.route, observation.errorCode ?? 'unknown').inc();
       }
       child.latency.observe(observation.latencyMs / 1000);
@@ -120,10 +130,10 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
       if (observation.interTokenMs !== null) child.interToken.observe(observation.interTokenMs / 1000);
       if (observation.inputTokens > 0) child.inputTokens.inc(observation.inputTokens);
       if (observation.outputTokens > 0) child.outputTokens.inc(observation.outputTokens);
-      if (observation.costUsd === null) unpriced.labels(labels.deployment, labels.route).inc();
+      if (observation.costUsd === null) child.unpriced.inc();
       else if (observation.costUsd > 0) child.cost.inc(observation.costUsd);
     },
-    observeOverhead: (microseconds) => overhead.observe(microseconds / 1_000_000),
+    observeOverhead: (microseconds) => overheadSeries.observe(microseconds / 1_000_000),
     fallback: (route, failedDeployment) => fallbacks.labels(route, failedDeployment).inc(),
     budgetRefused: (scope, target) => budgetRefusals.labels(scope, target).inc(),
     canaryDecision: (route, decision) => canary.labels(route, decision).inc(),

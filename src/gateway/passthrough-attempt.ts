@@ -102,22 +102,21 @@ export async function startPassthroughAttempt(
   }
 
   if (!request.stream) {
-    let text: string;
+    let body: Buffer;
     try {
-      text = await readBody(upstream, MAX_BODY_BYTES);
+      body = await readBodyBytes(upstream, MAX_BODY_BYTES);
     } catch (error) {
       return failed(timeoutError ?? (request.client.gone ? clientClosed() : toModelportError(error)), true);
     }
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = JSON.parse(body.toString('utf8'));
     } catch {
       return failed(new PlatformApiError(target.platform, 'malformed response (not JSON)', status, { retryable: true }), true);
     }
     cleanup();
     const upstreamWaitMs = clock.monotonic() - start;
     const usage = usageFromBody(json, request);
-    const body = Buffer.from(text);
     return {
       started: true,
       upstreamWaitMs,
@@ -369,6 +368,11 @@ function upstreamError(target: PassthroughTarget, status: number, body: string, 
 }
 
 function readBody(message: IncomingMessage, maxBytes: number): Promise<string> {
+  return readBodyBytes(message, maxBytes).then((bytes) => bytes.toString('utf8'));
+}
+
+/** The whole body as received: a non-streamed answer is passed on as these bytes, never re-encoded. */
+function readBodyBytes(message: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -380,7 +384,7 @@ function readBody(message: IncomingMessage, maxBytes: number): Promise<string> {
       }
       chunks.push(chunk);
     });
-    message.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    message.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
     message.once('error', reject);
     message.once('aborted', () => reject(new PlatformApiError('upstream', 'connection lost while reading the response', undefined, { retryable: true })));
   });
