@@ -69,17 +69,14 @@ export async function buildApp(services: ApiServices): Promise<FastifyInstance> 
   const closeWhenDrained = () => {
     if (closing && inFlight === 0) app.server.closeAllConnections();
   };
+  // A response emits 'close' exactly once, after it finished or when its connection went away first.
+  const settle = () => {
+    inFlight--;
+    closeWhenDrained();
+  };
   app.addHook('onRequest', (_request, reply, done) => {
     inFlight++;
-    let counted = true;
-    const settle = () => {
-      if (!counted) return;
-      counted = false;
-      inFlight--;
-      closeWhenDrained();
-    };
-    reply.raw.once('finish', settle);
-    reply.raw.once('close', settle);
+    reply.raw.on('close', settle);
     done();
   });
   app.addHook('preClose', async () => {
