@@ -105,7 +105,7 @@ export function hotHistogramFamily(name: string, help: string, labelNames: reado
           sum: 0,
           count: 0,
           observe(value) {
-            if (!Number.isFinite(value)) return;
+            if (!Number.isFinite(value)) return; // prom-client throws here; a metric must never fail a request
             let index = 0;
             while (index < bounds.length && value > (bounds[index] as number)) index++;
             (series.counts[index] as number)++;
