@@ -1,7 +1,7 @@
 // Memory soak of modelport's gateway: 1,000,000 requests through it (16 in flight, fake upstream on
 // loopback answering at once, metrics recording and a budget on), with the gateway process's RSS read
-// from /proc after every 100,000 (the least of 24 readings over 12 s of idling, so that one reading taken
-// just before a collection does not pass for growth). The goal: RSS after 1M within 10% of RSS after 100k.
+// from /proc after every 100,000 (the least of 8 readings over 2 s, so that one reading taken just before
+// a collection does not pass for growth). The goal: RSS after 1M within 10% of RSS after 100k.
 //
 // Run: npx tsx bench/gateway/soak.ts [--requests 1000000] [--stream]
 import { canPin, here, runLoadProcess, setScenario, startChild, type Child } from './processes.js';
@@ -15,8 +15,6 @@ const stream = args.includes('--stream');
 const step = Math.min(100_000, total);
 const loadCpu = canPin ? '0' : null;
 const gatewayCpu = canPin ? '1' : null;
-/** RSS readings, 500 ms apart, while the gateway idles after each step. */
-const IDLE_READINGS = 24;
 
 /** V8 heap in use, from the gateway's own Prometheus metrics (process metrics are on). */
 async function heapUsedBytes(port: number): Promise<number | null> {
@@ -35,18 +33,17 @@ try {
   children.push(modelport);
   const body = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'Say hello to the soak test.' }], max_tokens: 64, ...(stream ? { stream: true } : {}) });
   const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
-  const rows: string[] = ['| requests | RSS MB (least of 24 readings over 12 s idle) | RSS MB (most) | V8 heap used MB | req/s | p50 ms | p99 ms | errors |', '| --- | --- | --- | --- | --- | --- | --- | --- |'];
+  const rows: string[] = ['| requests | RSS MB (least of 8 readings over 2 s) | RSS MB (most) | V8 heap used MB | req/s | p50 ms | p99 ms | errors |', '| --- | --- | --- | --- | --- | --- | --- | --- |'];
   const rssAt = new Map<number, number>();
   for (let done = 0; done < total; done += step) {
     const result = await runLoadProcess({ port: modelport.port, path: '/v1/chat/completions', headers: {}, body, concurrency: 16, durationMs: 3_600_000, warmupMs: 0, stream, maxRequests: step }, loadCpu);
-    // A reading under load mostly says where the garbage collector happened to be in its cycle. Idle for
-    // a while instead: the recorder's flush catches up and V8's memory reducer (which starts about 8 s
-    // after allocation slows down) collects and gives memory back; the least reading is what stays.
+    // Let the recorder's once-a-second flush catch up, as it would between bursts, then read RSS a few
+    // times: a single reading mostly says where the garbage collector happened to be.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     const readings: number[] = [];
-    for (let reading = 0; reading < IDLE_READINGS; reading++) {
+    for (let reading = 0; reading < 8; reading++) {
       readings.push(modelport.rss());
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await new Promise((resolve) => setTimeout(resolve, 250));
     }
     const rss = Math.min(...readings);
     const heapUsed = await heapUsedBytes(modelport.port);
