@@ -23,6 +23,13 @@ import { liveRoutes } from './routes/live-routes.js';
 import { platformRoutes } from './routes/platform-routes.js';
 import { tokenRoutes } from './routes/token-routes.js';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** performance.now() when the request arrived (0 where buildApp's hook did not run). */
+    receivedAt: number;
+  }
+}
+
 export interface ApiServices {
   deployments: DeploymentService;
   tests: EndpointTestService;
@@ -74,7 +81,11 @@ export async function buildApp(services: ApiServices): Promise<FastifyInstance> 
     inFlight--;
     closeWhenDrained();
   };
-  app.addHook('onRequest', (_request, reply, done) => {
+  // One hook for what every request needs on arrival: when it came (the gateway's overhead header) and
+  // the in-flight count.
+  app.decorateRequest('receivedAt', 0);
+  app.addHook('onRequest', (request, reply, done) => {
+    request.receivedAt = performance.now();
     inFlight++;
     reply.raw.on('close', settle);
     done();

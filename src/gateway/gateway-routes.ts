@@ -9,8 +9,6 @@ export interface GatewayRoutesDeps {
   handle: CompletionHandler;
   deployments: DeploymentCache;
   routes: RouteBudgetCache | null;
-  /** Notes when a request arrived, for the overhead header. */
-  markStart: (request: object, at: number) => void;
 }
 
 /**
@@ -19,11 +17,6 @@ export interface GatewayRoutesDeps {
  */
 export function gatewayRoutes(deps: GatewayRoutesDeps): FastifyPluginAsync {
   return async (app) => {
-    app.addHook('onRequest', (request, _reply, done) => {
-      deps.markStart(request, performance.now());
-      done();
-    });
-
     app.setErrorHandler((error, _request, reply) => {
       const failure = isModelportError(error)
         ? error

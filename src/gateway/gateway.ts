@@ -178,7 +178,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
       : null;
 
   const upstream = createUpstreamClient({ lookup: deps.lookup });
-  const starts = new WeakMap<object, number>();
   const handle = createCompletionHandler({
     deployments: deploymentCache,
     routesAndBudgets: routeCache,
@@ -194,7 +193,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     defaultMaxTokens: options.defaultMaxTokens,
     connectorDefaultMaxTokens: options.connectorDefaultMaxTokens,
     random: options.random,
-    startOf: (request: FastifyRequest) => starts.get(request),
+    // Set by buildApp's arrival hook (api/app.ts); a bare Fastify app in tests counts from the handler.
+    startOf: (request: FastifyRequest) => (request.receivedAt > 0 ? request.receivedAt : undefined),
   });
 
   const routesPlugin = routes ? routeAdminRoutes(routes) : null;
@@ -202,7 +202,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   let closing: Promise<void> | null = null;
 
   return {
-    plugin: gatewayRoutes({ handle, deployments: deploymentCache, routes: routeCache, markStart: (request, at) => starts.set(request, at) }),
+    plugin: gatewayRoutes({ handle, deployments: deploymentCache, routes: routeCache }),
     adminPlugin:
       routesPlugin && budgetsPlugin
         ? async (app) => {
