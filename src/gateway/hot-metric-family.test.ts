@@ -45,6 +45,25 @@ describe('hot metric families', () => {
     expect(() => family.series('x', 'y')).toThrow(/expected 1 label values/);
   });
 
+  it('zero their series on reset, so a series already handed out still counts afterwards', async () => {
+    const counter = hotCounterFamily('things_total', 'Things', ['kind']);
+    const histogram = hotHistogramFamily('h_seconds', 'H', [], [1]);
+    const things = counter.series('x');
+    const latency = histogram.series();
+    things.inc(3);
+    latency.observe(0.5);
+    const registry = new Registry();
+    registerHotFamily(registry, counter);
+    registerHotFamily(registry, histogram);
+    registry.resetMetrics();
+    things.inc();
+    latency.observe(2);
+    const text = await registry.metrics();
+    expect(text).toContain('things_total{kind="x"} 1');
+    expect(text).toContain('h_seconds_bucket{le="1"} 0');
+    expect(text).toContain('h_seconds_count 1');
+  });
+
   it('ignore values that are not finite numbers, as a histogram cannot place them', async () => {
     const family = hotHistogramFamily('h_seconds', 'H', [], [1]);
     family.series().observe(Number.NaN);

@@ -48,7 +48,7 @@ interface HistogramSeries extends HotHistogram {
 interface Family<Series> {
   readonly name: string;
   readonly help: string;
-  /** The series for these label values (in labelNames order), created on first use and kept. */
+  /** The series for these label values (in labelNames order), created on first use and kept (reset zeroes it). */
   series(...values: string[]): Series;
   /** prom-client's Registry reads a metric through these. */
   get(): Promise<ExportedMetric>;
@@ -59,69 +59,59 @@ export type HotCounterFamily = Family<HotCounter>;
 export type HotHistogramFamily = Family<HotHistogram>;
 
 export function hotCounterFamily(name: string, help: string, labelNames: readonly string[]): HotCounterFamily {
-  const all = new Map<string, CounterSeries>();
+  const table = seriesTable<CounterSeries>(labelNames, (labels) => {
+    const series: CounterSeries = {
+      labels,
+      value: 0,
+      inc(amount = 1) {
+        series.value += amount;
+      },
+    };
+    return series;
+  });
   return {
     name,
     help,
-    series(...values) {
-      const key = values.join('\u0000');
-      let found = all.get(key);
-      if (found === undefined) {
-        const series: CounterSeries = {
-          labels: labelsOf(labelNames, values),
-          value: 0,
-          inc(amount = 1) {
-            series.value += amount;
-          },
-        };
-        found = series;
-        all.set(key, found);
-      }
-      return found;
-    },
+    series: table.series,
     async get() {
       const values: ExportedValue[] = [];
-      for (const series of all.values()) values.push({ labels: series.labels, value: series.value });
+      for (const series of table.all()) values.push({ labels: series.labels, value: series.value });
       return { name, help, type: 'counter', values, aggregator: 'sum' };
     },
-    reset: () => all.clear(),
+    reset() {
+      for (const series of table.all()) series.value = 0;
+    },
   };
 }
 
 /** `buckets`: upper bounds, ascending, as prom-client takes them (+Inf is added). */
 export function hotHistogramFamily(name: string, help: string, labelNames: readonly string[], buckets: readonly number[]): HotHistogramFamily {
-  const all = new Map<string, HistogramSeries>();
   const bounds = Float64Array.from(buckets);
+  const table = seriesTable<HistogramSeries>(labelNames, (labels) => {
+    const series: HistogramSeries = {
+      labels,
+      counts: new Float64Array(bounds.length + 1),
+      sum: 0,
+      count: 0,
+      observe(value) {
+        if (!Number.isFinite(value)) return; // prom-client throws here; a metric must never fail a request
+        let index = 0;
+        while (index < bounds.length && value > (bounds[index] as number)) index++;
+        (series.counts[index] as number)++;
+        series.sum += value;
+        series.count++;
+      },
+    };
+    return series;
+  });
   return {
     name,
     help,
-    series(...values) {
-      const key = values.join('\u0000');
-      let found = all.get(key);
-      if (found === undefined) {
-        const series: HistogramSeries = {
-          labels: labelsOf(labelNames, values),
-          counts: new Float64Array(bounds.length + 1),
-          sum: 0,
-          count: 0,
-          observe(value) {
-            if (!Number.isFinite(value)) return; // prom-client throws here; a metric must never fail a request
-            let index = 0;
-            while (index < bounds.length && value > (bounds[index] as number)) index++;
-            (series.counts[index] as number)++;
-            series.sum += value;
-            series.count++;
-          },
-        };
-        found = series;
-        all.set(key, found);
-      }
-      return found;
-    },
+    series: table.series,
     async get() {
       // The shape prom-client's Histogram hands its Registry: cumulative buckets with `le`, then _sum and _count.
       const values: ExportedValue[] = [];
-      for (const series of all.values()) {
+      for (const series of table.all()) {
         let cumulative = 0;
         for (let index = 0; index <= bounds.length; index++) {
           cumulative += series.counts[index] as number;
@@ -133,7 +123,33 @@ export function hotHistogramFamily(name: string, help: string, labelNames: reado
       }
       return { name, help, type: 'histogram', values, aggregator: 'sum' };
     },
-    reset: () => all.clear(),
+    reset() {
+      for (const series of table.all()) {
+        series.counts.fill(0);
+        series.sum = 0;
+        series.count = 0;
+      }
+    },
+  };
+}
+
+/**
+ * A family's series by label values, created on first use and kept. Reset zeroes them rather than
+ * dropping them: callers hold on to their series (the gateway looks each up once per deployment).
+ */
+function seriesTable<Series>(labelNames: readonly string[], create: (labels: Labels) => Series) {
+  const byKey = new Map<string, Series>();
+  return {
+    series(...values: string[]): Series {
+      const key = values.join('\u0000');
+      let found = byKey.get(key);
+      if (found === undefined) {
+        found = create(labelsOf(labelNames, values));
+        byKey.set(key, found);
+      }
+      return found;
+    },
+    all: () => byKey.values(),
   };
 }
 
