@@ -47,8 +47,6 @@ export interface CompletionHandlerDeps {
   /** Output tokens for the connector path when the request sets no limit. */
   connectorDefaultMaxTokens: number;
   random: () => number;
-  /** When the request reached the gateway (performance.now() ms), if an onRequest hook noted it. */
-  startOf: (request: FastifyRequest) => number | undefined;
 }
 
 /** The fields chat and text completion requests share. */
@@ -114,7 +112,8 @@ export function createCompletionHandler(deps: CompletionHandlerDeps) {
   }
 
   return async function handle(kind: 'chat' | 'text', request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    const requestStart = deps.startOf(request) ?? performance.now();
+    // buildApp's arrival hook notes when the request came; a bare Fastify app (some tests) counts from here.
+    const requestStart = request.receivedAt || performance.now();
     const admitted = deps.rateLimiter?.admit(request.principal);
     if (admitted !== undefined) await admitted;
     const raw = (request.body ?? {}) as Record<string, unknown>;

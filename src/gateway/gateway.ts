@@ -1,5 +1,5 @@
 import type { LookupFunction } from 'node:net';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Deployment } from '../core/deployment.js';
 import type { MetricsRecorder } from '../metrics/metrics-recorder.js';
 import type { Clock, Logger } from '../platforms/connector.js';
@@ -193,8 +193,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
     defaultMaxTokens: options.defaultMaxTokens,
     connectorDefaultMaxTokens: options.connectorDefaultMaxTokens,
     random: options.random,
-    // Set by buildApp's arrival hook (api/app.ts); a bare Fastify app in tests counts from the handler.
-    startOf: (request: FastifyRequest) => (request.receivedAt > 0 ? request.receivedAt : undefined),
   });
 
   const routesPlugin = routes ? routeAdminRoutes(routes) : null;
