@@ -12,9 +12,8 @@ process.stdout.on('error', (error) => {
   throw error;
 });
 // `serve` runs the server: on a one-CPU host with the V8 flags it needs there (see server-node-flags.ts).
-const { usableCpus } = await import('../src/support/usable-cpus.ts');
-const { serverNodeFlags, relaunchWithFlags } = await import('../src/support/server-node-flags.ts');
-if (argv[0] !== 'serve' || !relaunchWithFlags(serverNodeFlags(usableCpus()), fileURLToPath(import.meta.url), argv)) {
+const { relaunchServerWithFlags } = await import('../src/support/server-node-flags.ts');
+if (argv[0] !== 'serve' || !relaunchServerWithFlags(fileURLToPath(import.meta.url), argv)) {
   const { main } = await import('../src/cli/main.ts');
   process.exitCode = await main({ argv, env: process.env, stdout: process.stdout, stderr: process.stderr });
 }

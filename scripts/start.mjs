@@ -17,9 +17,8 @@ if (webPresent && !webBuilt) {
 // (src/support/server-node-flags.ts), with signals passed on.
 const { register } = await import('tsx/esm/api');
 register();
-const { usableCpus } = await import('../src/support/usable-cpus.ts');
-const { serverNodeFlags, relaunchWithFlags } = await import('../src/support/server-node-flags.ts');
-if (!relaunchWithFlags(serverNodeFlags(usableCpus()), fileURLToPath(import.meta.url), process.argv.slice(2))) {
+const { relaunchServerWithFlags } = await import('../src/support/server-node-flags.ts');
+if (!relaunchServerWithFlags(fileURLToPath(import.meta.url), process.argv.slice(2))) {
   const { serve } = await import('../src/serve.ts');
   await serve();
 }
