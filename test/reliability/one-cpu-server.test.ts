@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/server-process.js';
+import { freePort, isProcessAlive } from '../helpers/server-process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const canPin = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
@@ -21,23 +21,14 @@ function childrenOf(pid: number): { pid: number; args: string }[] {
     });
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe.skipIf(!canPin)('modelport serve on a host with one CPU', () => {
   let dataDir = '';
   let launcherPid: number | null = null;
   // A failed assertion must not leave a server running: stop the launcher's children, then the launcher.
   afterEach(() => {
     if (launcherPid !== null) {
-      for (const child of childrenOf(launcherPid)) if (isRunning(child.pid)) process.kill(child.pid, 'SIGKILL');
-      if (isRunning(launcherPid)) process.kill(launcherPid, 'SIGKILL');
+      for (const child of childrenOf(launcherPid)) if (isProcessAlive(child.pid)) process.kill(child.pid, 'SIGKILL');
+      if (isProcessAlive(launcherPid)) process.kill(launcherPid, 'SIGKILL');
     }
     launcherPid = null;
     rmSync(dataDir, { recursive: true, force: true });
@@ -74,6 +65,6 @@ describe.skipIf(!canPin)('modelport serve on a host with one CPU', () => {
     launcher.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(output).toContain('SIGTERM: finishing in-flight requests');
-    expect(isRunning(server.pid)).toBe(false);
+    expect(isProcessAlive(server.pid)).toBe(false);
   }, 90_000);
 });

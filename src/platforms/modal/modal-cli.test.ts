@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PlatformApiError, PlatformAuthError, TimeoutError, isModelportError } from '../../core/errors/index.js';
+import { isProcessAlive } from '../../../test/helpers/server-process.js';
 import { createRecordingLogger } from '../contract/test-context.js';
 import { childEnvironment, cliFailureError, describeCommand, runModalCli, type ModalCliOptions } from './modal-cli.js';
 
@@ -26,15 +27,6 @@ function options(executable: string, overrides: Partial<ModalCliOptions> = {}): 
     logger: createRecordingLogger(),
     ...overrides,
   };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function waitUntil(check: () => boolean, ms = 3_000): Promise<boolean> {
@@ -83,7 +75,7 @@ describe('runModalCli', () => {
     expect((error as TimeoutError).retryable).toBe(true);
     expect((error as Error).message).toContain('modal deploy');
     const pid = Number(readFileSync(pidFile, 'utf8'));
-    expect(await waitUntil(() => !isAlive(pid))).toBe(true);
+    expect(await waitUntil(() => !isProcessAlive(pid))).toBe(true);
   });
 
   it('escalates to SIGKILL when the CLI ignores SIGTERM', async () => {
@@ -94,7 +86,7 @@ describe('runModalCli', () => {
     expect(error).toBeInstanceOf(TimeoutError);
     expect(Date.now() - started).toBeLessThan(5_000);
     const pid = Number(readFileSync(pidFile, 'utf8'));
-    expect(await waitUntil(() => !isAlive(pid))).toBe(true);
+    expect(await waitUntil(() => !isProcessAlive(pid))).toBe(true);
   });
 
   it('stops the CLI and rethrows the reason when the caller aborts', async () => {
