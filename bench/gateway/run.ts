@@ -29,6 +29,11 @@ const warmupMs = quick ? 500 : 1_000;
 const loadCpu = pin ? '0' : null;
 const gatewayCpu = pin ? '1' : null;
 
+/** How the fake upstream answers: whole answers after 20 ms or at once, or a stream (first token after 20 ms, 16 tokens 1 ms apart). */
+const answerAfter20Ms = { latencyMs: 20, ttftMs: 0, tokens: 16, tokenIntervalMs: 0 };
+const answerAtOnce = { latencyMs: 0, ttftMs: 0, tokens: 16, tokenIntervalMs: 0 };
+const streamAfter20Ms = { latencyMs: 0, ttftMs: 20, tokens: 16, tokenIntervalMs: 1 };
+
 type Target = 'direct' | 'floor' | 'modelport' | 'portkey';
 /** A load result plus the gateway process's CPU time per request (µs), when a gateway was in the path. */
 type Measured = LoadResult & { cpuUsPerRequest: number | null };
@@ -70,7 +75,7 @@ async function main(): Promise<void> {
   };
 
   // Every path answers before anything is measured.
-  await setScenario(upstream.port, { latencyMs: 0, ttftMs: 0, tokens: 16, tokenIntervalMs: 0 });
+  await setScenario(upstream.port, answerAtOnce);
   for (const target of targets) {
     const check = await runLoadProcess({ ...request(target, false, 1), durationMs: 300, warmupMs: 0 }, loadCpu);
     if (check.requests === 0 || check.errors > 0) throw new Error(`${target} does not answer: ${check.firstError ?? 'no requests'}`);
@@ -80,8 +85,8 @@ async function main(): Promise<void> {
   // times the CPU per request at first), which would land in whichever round comes first. Every target
   // gets the same warm-up, streamed and not, before anything is measured.
   const warmups = [
-    { stream: false, upstream: { latencyMs: 20, ttftMs: 0, tokens: 16, tokenIntervalMs: 0 } },
-    { stream: true, upstream: { latencyMs: 0, ttftMs: 20, tokens: 16, tokenIntervalMs: 1 } },
+    { stream: false, upstream: answerAfter20Ms },
+    { stream: true, upstream: streamAfter20Ms },
   ];
   for (const warmup of warmups) {
     await setScenario(upstream.port, warmup.upstream);
@@ -92,11 +97,11 @@ async function main(): Promise<void> {
   }
 
   const scenarios = [
-    { name: 'non-streaming, upstream 20 ms', stream: false, upstream: { latencyMs: 20, ttftMs: 0, tokens: 16, tokenIntervalMs: 0 }, concurrency: [1, 16] },
-    { name: 'streaming, TTFT 20 ms + 16 tokens 1 ms apart', stream: true, upstream: { latencyMs: 0, ttftMs: 20, tokens: 16, tokenIntervalMs: 1 }, concurrency: [1, 16] },
-    { name: 'non-streaming, upstream 0 ms (stress: CPU-bound)', stream: false, upstream: { latencyMs: 0, ttftMs: 0, tokens: 16, tokenIntervalMs: 0 }, concurrency: [1, 16] },
-    { name: 'throughput, upstream 20 ms', stream: false, upstream: { latencyMs: 20, ttftMs: 0, tokens: 16, tokenIntervalMs: 0 }, concurrency: [64] },
-    { name: 'throughput, upstream 0 ms (proxy ceiling)', stream: false, upstream: { latencyMs: 0, ttftMs: 0, tokens: 16, tokenIntervalMs: 0 }, concurrency: [64] },
+    { name: 'non-streaming, upstream 20 ms', stream: false, upstream: answerAfter20Ms, concurrency: [1, 16] },
+    { name: 'streaming, TTFT 20 ms + 16 tokens 1 ms apart', stream: true, upstream: streamAfter20Ms, concurrency: [1, 16] },
+    { name: 'non-streaming, upstream 0 ms (stress: CPU-bound)', stream: false, upstream: answerAtOnce, concurrency: [1, 16] },
+    { name: 'throughput, upstream 20 ms', stream: false, upstream: answerAfter20Ms, concurrency: [64] },
+    { name: 'throughput, upstream 0 ms (proxy ceiling)', stream: false, upstream: answerAtOnce, concurrency: [64] },
   ];
 
   const results: Result[] = [];

@@ -52,8 +52,8 @@ export function createReconciler(options: ReconcilerOptions) {
   let lastActiveSweep = 0;
   /**
    * Active deployments the last sweep could not look at because another process held their lease (after
-   * a crash, the dead process's lease until it expires): looked at on every tick until they are, rather
-   * than a whole sweep interval later. A local model lost with the old process is found within a second.
+   * a crash, the dead process's lease until it expires): looked at on every tick until they are, so a
+   * local model lost with the old process is found as soon as that lease expires, not a sweep later.
    */
   const sweepLeft = new Set<string>();
   let timer: NodeJS.Timeout | null = null;
