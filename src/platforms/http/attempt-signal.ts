@@ -15,30 +15,42 @@ export interface AttemptSignal {
 }
 
 export function createAttemptSignal(parent: AbortSignal, timeoutMs: number): AttemptSignal {
-  const controller = new AbortController();
-  let timedOut = false;
-  const onParentAbort = (): void => {
-    controller.abort(parent.reason);
-    dispose();
+  return new DisposableAttemptSignal(parent, timeoutMs);
+}
+
+/**
+ * A class, not an object literal with `get timedOut()`: V8 allocates a literal's getter in old space,
+ * where it keeps the getter's closure, and through it the controller and whatever listens on its
+ * signal, alive across young-generation collections until the next full one (gateway/client-presence.ts).
+ */
+class DisposableAttemptSignal implements AttemptSignal {
+  readonly signal: AbortSignal;
+  timedOut = false;
+  readonly #parent: AbortSignal;
+  readonly #controller = new AbortController();
+  readonly #timer: NodeJS.Timeout;
+  readonly #onParentAbort = (): void => {
+    this.#controller.abort(this.#parent.reason);
+    this.dispose();
   };
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new DOMException(`attempt exceeded ${timeoutMs} ms`, 'TimeoutError'));
-    dispose();
-  }, timeoutMs);
-  // A pending attempt must not keep the process alive on its own.
-  timer.unref();
-  function dispose(): void {
-    clearTimeout(timer);
-    parent.removeEventListener('abort', onParentAbort);
+
+  constructor(parent: AbortSignal, timeoutMs: number) {
+    this.#parent = parent;
+    this.signal = this.#controller.signal;
+    this.#timer = setTimeout(() => {
+      this.timedOut = true;
+      this.#controller.abort(new DOMException(`attempt exceeded ${timeoutMs} ms`, 'TimeoutError'));
+      this.dispose();
+    }, timeoutMs);
+    // A pending attempt must not keep the process alive on its own.
+    this.#timer.unref();
+    if (parent.aborted) this.#onParentAbort();
+    else parent.addEventListener('abort', this.#onParentAbort, { once: true });
   }
-  if (parent.aborted) onParentAbort();
-  else parent.addEventListener('abort', onParentAbort, { once: true });
-  return {
-    signal: controller.signal,
-    get timedOut() {
-      return timedOut;
-    },
-    dispose,
+
+  /** A bound function: callers hand it on (`keepAlive` returns it) rather than call it. */
+  readonly dispose = (): void => {
+    clearTimeout(this.#timer);
+    this.#parent.removeEventListener('abort', this.#onParentAbort);
   };
 }
