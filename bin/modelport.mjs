@@ -1,8 +1,6 @@
 #!/usr/bin/env node
 // The `modelport` executable. The CLI is TypeScript run through tsx, as `npm start` does; main() never
 // exits the process itself, so `modelport serve` keeps running and output is flushed before exit.
-import { fileURLToPath } from 'node:url';
-
 const { register } = await import('tsx/esm/api');
 register();
 const argv = process.argv.slice(2);
@@ -11,9 +9,5 @@ process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') process.exit(0);
   throw error;
 });
-// `serve` runs the server: on a one-CPU host with the V8 flags it needs there (see server-node-flags.ts).
-const { relaunchServerWithFlags } = await import('../src/support/server-node-flags.ts');
-if (argv[0] !== 'serve' || !relaunchServerWithFlags(fileURLToPath(import.meta.url), argv)) {
-  const { main } = await import('../src/cli/main.ts');
-  process.exitCode = await main({ argv, env: process.env, stdout: process.stdout, stderr: process.stderr });
-}
+const { main } = await import('../src/cli/main.ts');
+process.exitCode = await main({ argv, env: process.env, stdout: process.stdout, stderr: process.stderr });

@@ -12,13 +12,8 @@ if (webPresent && !webBuilt) {
   const build = spawnSync('npm', ['run', 'build', '--workspace', 'web'], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
-// The server runs in this very process, so signals (SIGTERM for a graceful stop) reach it directly;
-// only on a one-CPU host does it run in one child started with the V8 flags it needs there
-// (src/support/server-node-flags.ts), with signals passed on.
+// The server runs in this very process, so signals (SIGTERM for a graceful stop) reach it directly.
 const { register } = await import('tsx/esm/api');
 register();
-const { relaunchServerWithFlags } = await import('../src/support/server-node-flags.ts');
-if (!relaunchServerWithFlags(fileURLToPath(import.meta.url), process.argv.slice(2))) {
-  const { serve } = await import('../src/serve.ts');
-  await serve();
-}
+const { serve } = await import('../src/serve.ts');
+await serve();

@@ -4,7 +4,7 @@
 // throughput. modelport runs with metrics recording, a budget and Prometheus metrics on.
 //
 // Run: npx tsx bench/gateway/run.ts [--quick] [--rounds N] [--no-pin] [--scenario <part of a name>]
-//   MODELPORT_BENCH_NODE_FLAGS='…' starts modelport with these Node flags instead of npm start's (A/B).
+//   MODELPORT_BENCH_NODE_FLAGS='…' starts modelport with these Node flags (for A/B runs; npm start gives none).
 //
 // Layout on a 2-core machine (with taskset): the load generator and the upstream share CPU 0; the
 // gateway under test has CPU 1 (only one gateway is loaded at a time). Without pinning every process
@@ -13,8 +13,6 @@ import os from 'node:os';
 import { createRequire } from 'node:module';
 import type { LoadConfig, LoadResult } from './load.js';
 import { canPin, here, runLoadProcess, setScenario, startChild, type Child } from './processes.js';
-import { serverNodeFlags } from '../../src/support/server-node-flags.js';
-import { usableCpus } from '../../src/support/usable-cpus.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -23,7 +21,7 @@ const roundsArgument = args.indexOf('--rounds');
 const rounds = roundsArgument === -1 ? (quick ? 1 : 3) : Number(args[roundsArgument + 1]);
 const scenarioArgument = args.indexOf('--scenario');
 const scenarioFilter = scenarioArgument === -1 ? null : (args[scenarioArgument + 1] ?? '');
-const flagsOverride = process.env['MODELPORT_BENCH_NODE_FLAGS'];
+const nodeFlags = process.env['MODELPORT_BENCH_NODE_FLAGS'];
 const durationMs = quick ? 2_000 : 5_000;
 const warmupMs = quick ? 500 : 1_000;
 const loadCpu = pin ? '0' : null;
@@ -50,8 +48,7 @@ async function main(): Promise<void> {
   const upstream = await startChild('upstream', here('./bench-upstream.ts'), { cpu: loadCpu });
   children.push(upstream);
   const upstreamV1 = `http://127.0.0.1:${upstream.port}/v1`;
-  // With the V8 flags `npm start` gives the server on a host with as many CPUs as it has here.
-  const modelport = await startChild('modelport', here('./modelport-process.ts'), { cpu: gatewayCpu, nodeOptions: flagsOverride === undefined ? serverNodeFlags(gatewayCpu === null ? usableCpus() : 1) : flagsOverride.split(' ').filter(Boolean), env: { UPSTREAM_URL: upstreamV1 } });
+  const modelport = await startChild('modelport', here('./modelport-process.ts'), { cpu: gatewayCpu, nodeOptions: (nodeFlags ?? '').split(' ').filter(Boolean), env: { UPSTREAM_URL: upstreamV1 } });
   children.push(modelport);
   const floor = await startChild('floor', here('./null-proxy.ts'), { cpu: gatewayCpu, env: { UPSTREAM_PORT: String(upstream.port) } });
   children.push(floor);

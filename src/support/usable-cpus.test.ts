@@ -1,6 +1,5 @@
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { serverNodeFlags } from './server-node-flags.js';
 import { parseCpuMax, readCgroupCpuQuota, usableCpus } from './usable-cpus.js';
 
 describe('usable CPUs', () => {
@@ -22,10 +21,5 @@ describe('usable CPUs', () => {
     expect(usableCpus(() => null)).toBe(affinity);
     expect(usableCpus(() => 0.5)).toBe(1);
     expect(usableCpus(() => 1000)).toBe(affinity);
-  });
-
-  it('runs the server with single-threaded GC only when it has one CPU', () => {
-    expect(serverNodeFlags(1)).toEqual(['--single-threaded-gc']);
-    expect(serverNodeFlags(2)).toEqual([]);
   });
 });
