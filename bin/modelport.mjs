@@ -1,6 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --min-semi-space-size=16 --no-memory-reducer
 // The `modelport` executable. The CLI is TypeScript run through tsx, as `npm start` does; main() never
-// exits the process itself, so `modelport serve` keeps running and output is flushed before exit.
+// exits the process itself, so `modelport serve` keeps running and output is flushed before exit. The
+// shebang's V8 flags are the server's (src/support/server-node-flags.ts); other commands do not mind them.
 const { register } = await import('tsx/esm/api');
 register();
 const argv = process.argv.slice(2);

@@ -4,7 +4,7 @@
 // throughput. modelport runs with metrics recording, a budget and Prometheus metrics on.
 //
 // Run: npx tsx bench/gateway/run.ts [--quick] [--rounds N] [--no-pin] [--scenario <part of a name>]
-//   MODELPORT_BENCH_NODE_FLAGS='…' starts modelport with these Node flags (for A/B runs; npm start gives none).
+//   MODELPORT_BENCH_NODE_FLAGS='…' starts modelport with these Node flags instead of npm start's (A/B runs).
 //
 // Layout on a 2-core machine (with taskset): the load generator and the upstream share CPU 0; the
 // gateway under test has CPU 1 (only one gateway is loaded at a time). Without pinning every process
@@ -13,6 +13,7 @@ import os from 'node:os';
 import { createRequire } from 'node:module';
 import type { LoadConfig, LoadResult } from './load.js';
 import { canPin, here, runLoadProcess, setScenario, startChild, type Child } from './processes.js';
+import { SERVER_NODE_FLAGS } from '../../src/support/server-node-flags.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -48,7 +49,8 @@ async function main(): Promise<void> {
   const upstream = await startChild('upstream', here('./bench-upstream.ts'), { cpu: loadCpu });
   children.push(upstream);
   const upstreamV1 = `http://127.0.0.1:${upstream.port}/v1`;
-  const modelport = await startChild('modelport', here('./modelport-process.ts'), { cpu: gatewayCpu, nodeOptions: (nodeFlags ?? '').split(' ').filter(Boolean), env: { UPSTREAM_URL: upstreamV1 } });
+  // With the V8 flags `npm start` gives the server, unless an A/B run names others.
+  const modelport = await startChild('modelport', here('./modelport-process.ts'), { cpu: gatewayCpu, nodeOptions: nodeFlags === undefined ? [...SERVER_NODE_FLAGS] : nodeFlags.split(' ').filter(Boolean), env: { UPSTREAM_URL: upstreamV1 } });
   children.push(modelport);
   const floor = await startChild('floor', here('./null-proxy.ts'), { cpu: gatewayCpu, env: { UPSTREAM_PORT: String(upstream.port) } });
   children.push(floor);

@@ -8,6 +8,7 @@
 //
 // Run: npx tsx bench/gateway/soak.ts [--requests 1000000] [--stream]
 import { canPin, here, runLoadProcess, setScenario, startChild, type Child } from './processes.js';
+import { SERVER_NODE_FLAGS } from '../../src/support/server-node-flags.js';
 
 const args = process.argv.slice(2);
 const totalArgument = args.indexOf('--requests');
@@ -29,7 +30,8 @@ try {
   const upstream = await startChild('upstream', here('./bench-upstream.ts'), { cpu: loadCpu });
   children.push(upstream);
   await setScenario(upstream.port, { latencyMs: 0, ttftMs: 0, tokens: 16, tokenIntervalMs: 0 });
-  const modelport = await startChild('modelport', here('./modelport-process.ts'), { cpu: gatewayCpu, env: { UPSTREAM_URL: `http://127.0.0.1:${upstream.port}/v1` } });
+  // With the V8 flags `npm start` gives the server.
+  const modelport = await startChild('modelport', here('./modelport-process.ts'), { cpu: gatewayCpu, nodeOptions: [...SERVER_NODE_FLAGS], env: { UPSTREAM_URL: `http://127.0.0.1:${upstream.port}/v1` } });
   children.push(modelport);
   const body = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'Say hello to the soak test.' }], max_tokens: 64, ...(stream ? { stream: true } : {}) });
   const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
