@@ -115,6 +115,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
     feed: deps.feed,
     refreshMs: options.refreshMs,
     logger,
+    planInputs(deployment) {
+      const context = deps.contexts.create(deployment.id, deployment.config, never);
+      return JSON.stringify([context.credentials, context.settings]);
+    },
     planFor(deployment) {
       const connector = deps.registry.has(deployment.platform) ? deps.registry.get(deployment.platform) : null;
       const resolver = options.passthrough[deployment.platform];
