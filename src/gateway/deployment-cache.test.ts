@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Deployment } from '../core/deployment.js';
 import { DeploymentSpecSchema } from '../core/deployment-spec.js';
+import { createDeploymentFeed } from '../services/deployment-feed.js';
 import { createDeploymentCache } from './deployment-cache.js';
 
 function deployment(name: string, version = 1): Deployment {
@@ -22,12 +23,17 @@ function deployment(name: string, version = 1): Deployment {
   };
 }
 
-/** A cache over a mutable list, counting how often a plan is derived. */
+/** A cache over a mutable list, counting how often a plan is derived and which whole rows are read. */
 function cacheOver(rows: Deployment[]) {
   const derived: string[] = [];
+  const read: string[] = [];
   let credentials = 'key-1';
   const cache = createDeploymentCache({
-    listAll: async () => [...rows],
+    listVersions: async () => rows.map(({ id, version }) => ({ id, version })),
+    getMany: async (ids) => {
+      read.push(...ids);
+      return rows.filter((row) => ids.includes(row.id));
+    },
     planInputs: () => credentials,
     planFor: (row) => {
       derived.push(`${row.name}@${row.version}`);
@@ -36,22 +42,24 @@ function cacheOver(rows: Deployment[]) {
     refreshMs: 60_000,
     logger: { warn: () => undefined },
   });
-  return { cache, derived, rotateCredentials: (value: string) => (credentials = value) };
+  return { cache, derived, read, rotateCredentials: (value: string) => (credentials = value) };
 }
 
 describe('deployment cache', () => {
-  it('derives a plan once per deployment version, not on every refresh', async () => {
+  it('reads whole rows and derives plans once per deployment version, not on every refresh', async () => {
     const rows = [deployment('a'), deployment('b')];
-    const { cache, derived } = cacheOver(rows);
+    const { cache, derived, read } = cacheOver(rows);
     await cache.refresh();
     const before = cache.get('a');
     await cache.refresh();
     await cache.refresh();
+    expect(read).toEqual(['id-a', 'id-b']);
     expect(derived).toEqual(['a@1', 'b@1']);
     expect(cache.get('a')).toBe(before);
 
     rows[0] = deployment('a', 2);
     await cache.refresh();
+    expect(read).toEqual(['id-a', 'id-b', 'id-a']);
     expect(derived).toEqual(['a@1', 'b@1', 'a@2']);
     expect(cache.get('a')?.deployment.version).toBe(2);
   });
@@ -72,5 +80,32 @@ describe('deployment cache', () => {
     await cache.refresh();
     expect([...cache.all()].map((plan) => plan.deployment.name).sort()).toEqual(['b', 'c']);
     expect(cache.get('a')).toBeUndefined();
+  });
+
+  it('keeps a newer version the feed delivered while a refresh was reading', async () => {
+    const rows = [deployment('a')];
+    const feed = createDeploymentFeed();
+    let release: () => void = () => undefined;
+    let reading = false;
+    const cache = createDeploymentCache({
+      listVersions: async () => {
+        if (reading) await new Promise<void>((resolve) => (release = resolve));
+        return rows.map(({ id, version }) => ({ id, version }));
+      },
+      getMany: async (ids) => rows.filter((row) => ids.includes(row.id)),
+      feed,
+      planInputs: () => '',
+      planFor: () => ({ price: null, passthrough: null }),
+      refreshMs: 60_000,
+      logger: { warn: () => undefined },
+    });
+    await cache.start();
+    reading = true;
+    const refreshing = cache.refresh();
+    feed.publish({ type: 'deployment-changed', deployment: deployment('a', 3) });
+    release();
+    await refreshing;
+    expect(cache.get('a')?.deployment.version).toBe(3);
+    cache.close();
   });
 });

@@ -3,6 +3,7 @@ import { adaptersOf } from '../core/deployment-spec.js';
 import type { TokenPrice } from '../core/pricing.js';
 import type { Logger } from '../platforms/connector.js';
 import type { DeploymentFeed } from '../services/deployment-feed.js';
+import type { DeploymentVersion } from '../store/store.js';
 import type { PassthroughTarget } from './passthrough-targets.js';
 
 /** Everything the hot path needs about one deployment, computed once per version (and refresh). */
@@ -28,8 +29,10 @@ export interface DeploymentCache {
 }
 
 export interface DeploymentCacheOptions {
-  /** Every deployment (the cache pages through them). */
-  listAll: () => Promise<Deployment[]>;
+  /** Every deployment's id and version: read on each refresh. */
+  listVersions: () => Promise<DeploymentVersion[]>;
+  /** Whole rows, read on a refresh only for deployments that are new or changed since the last one. */
+  getMany: (ids: readonly string[]) => Promise<Deployment[]>;
   /** Changes made in this process: applied at once. */
   feed?: DeploymentFeed;
   /** Derives a plan; called when a deployment or its plan inputs change. */
@@ -68,6 +71,12 @@ export function createDeploymentCache(options: DeploymentCacheOptions): Deployme
     return plan;
   };
 
+  const planById = (id: string): ServingPlan | undefined => {
+    const name = nameById.get(id);
+    const plan = name === undefined ? undefined : byName.get(name);
+    return plan?.deployment.id === id ? plan : undefined;
+  };
+
   /** The current plan when it was derived from this very version and the same inputs; else a new one. */
   const planOf = (deployment: Deployment, current: ServingPlan | undefined): ServingPlan => {
     const inputs = options.planInputs(deployment);
@@ -83,12 +92,20 @@ export function createDeploymentCache(options: DeploymentCacheOptions): Deployme
   };
 
   async function load(): Promise<void> {
-    const deployments = await options.listAll();
+    const versions = await options.listVersions();
+    const stale = versions.filter(({ id, version }) => {
+      const plan = planById(id);
+      return plan === undefined || plan.deployment.version < version;
+    });
+    const fetched = new Map((stale.length === 0 ? [] : await options.getMany(stale.map(({ id }) => id))).map((row) => [row.id, row]));
+    // Compared with the plans held now, not before the reads: the feed may have delivered newer ones meanwhile.
     const next = new Map<string, ServingPlan>();
-    for (const deployment of deployments) {
-      const current = byName.get(deployment.name);
-      const newer = current && current.deployment.id === deployment.id && current.deployment.version > deployment.version;
-      next.set(deployment.name, planOf(newer ? current.deployment : deployment, current));
+    for (const { id } of versions) {
+      const current = planById(id);
+      const row = fetched.get(id);
+      const latest = row === undefined || (current !== undefined && current.deployment.version > row.version) ? current?.deployment : row;
+      // Absent: deleted between the two reads.
+      if (latest !== undefined) next.set(latest.name, planOf(latest, current));
     }
     byName = next;
     nameById.clear();

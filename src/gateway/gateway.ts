@@ -111,7 +111,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const never = new AbortController().signal;
 
   const deploymentCache = createDeploymentCache({
-    listAll: () => listAllDeployments(deps.deployments),
+    listVersions: () => deps.deployments.listVersions(),
+    getMany: (ids) => deps.deployments.getMany(ids),
     feed: deps.feed,
     refreshMs: options.refreshMs,
     logger,
@@ -241,16 +242,4 @@ export function createGateway(deps: GatewayDeps): Gateway {
         upstream.close();
       })()),
   };
-}
-
-async function listAllDeployments(deployments: Pick<DeploymentService, 'list'>): Promise<Deployment[]> {
-  const all: Deployment[] = [];
-  let before: string | undefined;
-  for (;;) {
-    const page = await deployments.list({ limit: 500, ...(before === undefined ? {} : { before }) });
-    all.push(...page);
-    if (page.length < 500) return all;
-    before = page[page.length - 1]?.id;
-    if (before === undefined) return all;
-  }
 }

@@ -170,6 +170,9 @@ export function createDeploymentService(deps: DeploymentServiceDeps) {
     },
 
     list: (filter: DeploymentFilter = {}) => store.deployments.list(filter),
+    /** Every deployment's id and version, and whole rows by id: what the gateway's cache reloads from. */
+    listVersions: () => store.deployments.listVersions(),
+    getMany: (ids: readonly string[]) => store.deployments.getMany(ids),
 
     events: async (id: string, limit = 100): Promise<DeploymentEvent[]> => {
       await load(id);

@@ -26,12 +26,16 @@ import type {
   ApiTokenRecord,
   DeploymentFilter,
   DeploymentPatch,
+  DeploymentVersion,
   EndpointTestRecord,
   NewDeployment,
   NewEvent,
   RollupRow,
   Store,
 } from './store.js';
+
+/** Ids per statement in `getMany`: far below either dialect's parameter limit, and a few statements for thousands. */
+const GET_MANY_SLICE = 500;
 
 /** Domain field names for the unique columns of `deployments`, for ConflictError details. */
 const uniqueDeploymentFields: Record<string, string> = {
@@ -77,6 +81,8 @@ export class KyselyStore implements Store {
     getByName: (name) => this.findDeployment('name', name),
     getByIdempotencyKey: (key) => this.findDeployment('idempotency_key', key),
     list: (filter) => this.listDeployments(filter ?? {}),
+    listVersions: () => this.listVersions(),
+    getMany: (ids) => this.getDeployments(ids),
     countByStatus: () => this.countByStatus(),
     write: (id, expectedVersion, patch, event, now) => this.writeDeployment(id, expectedVersion, patch, event, now),
     delete: (id, expectedVersion) => this.deleteDeployment(id, expectedVersion),
@@ -219,6 +225,21 @@ export class KyselyStore implements Store {
   private async findDeployment(column: 'id' | 'name' | 'idempotency_key', value: string): Promise<Deployment | null> {
     const row = await this.db.selectFrom('deployments').selectAll().where(column, '=', value).executeTakeFirst();
     return row === undefined ? null : toDeployment(row);
+  }
+
+  private async listVersions(): Promise<DeploymentVersion[]> {
+    const rows = await this.db.selectFrom('deployments').select(['id', 'version']).execute();
+    return rows.map((row) => ({ id: row.id, version: toNumber(row.version) }));
+  }
+
+  private async getDeployments(ids: readonly string[]): Promise<Deployment[]> {
+    const found: Deployment[] = [];
+    for (let start = 0; start < ids.length; start += GET_MANY_SLICE) {
+      const slice = ids.slice(start, start + GET_MANY_SLICE);
+      const rows = await this.db.selectFrom('deployments').selectAll().where('id', 'in', slice).execute();
+      for (const row of rows) found.push(toDeployment(row));
+    }
+    return found;
   }
 
   private async listDeployments(filter: DeploymentFilter): Promise<Deployment[]> {

@@ -186,6 +186,21 @@ export function describeStoreContract(name: string, target: ContractTarget): voi
         expect(await store.deployments.getByIdempotencyKey('key-2')).toBeNull();
       });
 
+      it('lists every id with its version, and reads whole rows only for the ids asked for', async () => {
+        const first = await store.deployments.create(newDeployment('versioned-1'), 'user');
+        const second = await store.deployments.create(newDeployment('versioned-2'), 'user');
+        const written = await store.deployments.write(second.id, 1, { status: 'deploying' }, null, isoAt(9));
+        const versions = (await store.deployments.listVersions()).sort((a, b) => a.id.localeCompare(b.id));
+        expect(versions).toEqual([
+          { id: first.id, version: 1 },
+          { id: second.id, version: 2 },
+        ]);
+        expect(await store.deployments.getMany([second.id, 'dep_missing'])).toEqual([written]);
+        expect(await store.deployments.getMany([])).toEqual([]);
+        const many = Array.from({ length: 1_200 }, (_, index) => `dep_absent-${index}`);
+        expect((await store.deployments.getMany([...many, first.id])).map((deployment) => deployment.id)).toEqual([first.id]);
+      });
+
       it('writes a created event with the create', async () => {
         const created = await store.deployments.create(newDeployment('audited', { now: isoAt(3) }), 'token:ci');
         const events = await store.events.list(created.id, 10);

@@ -21,6 +21,11 @@ export interface NewDeployment {
   now: string;
 }
 
+export interface DeploymentVersion {
+  id: string;
+  version: number;
+}
+
 export interface DeploymentFilter {
   status?: DeploymentStatus;
   platform?: PlatformId;
@@ -104,6 +109,10 @@ export interface Store {
     getByIdempotencyKey(key: string): Promise<Deployment | null>;
     /** Newest first. */
     list(filter?: DeploymentFilter): Promise<Deployment[]>;
+    /** Every deployment's id and version, without the rest of the row: how a cache tells what changed. */
+    listVersions(): Promise<DeploymentVersion[]>;
+    /** The deployments with these ids that exist, in no particular order. */
+    getMany(ids: readonly string[]): Promise<Deployment[]>;
     countByStatus(): Promise<Record<DeploymentStatus, number>>;
     /**
      * Compare-and-set: applies `patch` if the row is still at `expectedVersion`, bumps version and
