@@ -21,7 +21,7 @@ export interface DeploymentCache {
   /** By name. Never does I/O. */
   get(name: string): ServingPlan | undefined;
   all(): IterableIterator<ServingPlan>;
-  /** Reloads every deployment now (another replica's changes otherwise show within `refreshMs`). */
+  /** Picks up every change now (another replica's changes otherwise show within `refreshMs`). */
   refresh(): Promise<void>;
   /** Starts the periodic refresh and the feed subscription; resolves after the first load. */
   start(): Promise<void>;
