@@ -1,9 +1,10 @@
 // Memory soak of modelport's gateway: 1,000,000 requests through it (16 in flight, fake upstream on
 // loopback answering at once, metrics recording and a budget on). The gateway process's RSS is read from
-// /proc every 100 ms while the load runs. V8 lets its heap grow for some 10,000s of requests and then
-// collects it, so RSS swings by a third between readings taken at random moments. The least RSS seen in
-// the second half of a step (after the first half, so start-up's still-small heap is not counted) is what
-// the process comes back to after collecting, and a leak would raise it. The goal: that floor for the
+// /proc every 100 ms while the load runs. V8 lets its heap grow, at first for some 500,000 requests,
+// before a full collection, so RSS swings by half between readings taken at random moments. The least
+// RSS seen in the second half of a step (the first half is left out so that start-up's still-small heap
+// does not count) is what the process came back to; it shows growth only across full collections, so
+// the table's whole run is the evidence, with the heap in use beside it. The goal: that floor for the
 // last 100,000 requests within 10% of the floor for the first 100,000.
 //
 // Run: npx tsx bench/gateway/soak.ts [--requests 1000000] [--stream]

@@ -6,7 +6,7 @@ import type { DeploymentFeed } from '../services/deployment-feed.js';
 import type { DeploymentVersion } from '../store/store.js';
 import type { PassthroughTarget } from './passthrough-targets.js';
 
-/** Everything the hot path needs about one deployment, computed once per version (and refresh). */
+/** Everything the hot path needs about one deployment, derived once per version and plan inputs. */
 export interface ServingPlan {
   deployment: Deployment;
   /** null = unpriced. */
@@ -103,7 +103,7 @@ export function createDeploymentCache(options: DeploymentCacheOptions): Deployme
     for (const { id } of versions) {
       const current = planById(id);
       const row = fetched.get(id);
-      const latest = row === undefined || (current !== undefined && current.deployment.version > row.version) ? current?.deployment : row;
+      const latest = (row === undefined || (current !== undefined && current.deployment.version > row.version)) ? current?.deployment : row;
       // Absent: deleted between the two reads.
       if (latest !== undefined) next.set(latest.name, planOf(latest, current));
     }
