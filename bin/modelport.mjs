@@ -1,7 +1,8 @@
-#!/usr/bin/env -S node --min-semi-space-size=16 --no-memory-reducer
+#!/usr/bin/env node
 // The `modelport` executable. The CLI is TypeScript run through tsx, as `npm start` does; main() never
-// exits the process itself, so `modelport serve` keeps running and output is flushed before exit. The
-// shebang's V8 flags are the server's (src/support/server-node-flags.ts); other commands do not mind them.
+// exits the process itself, so `modelport serve` keeps running and output is flushed before exit.
+import { fileURLToPath } from 'node:url';
+
 const { register } = await import('tsx/esm/api');
 register();
 const argv = process.argv.slice(2);
@@ -10,5 +11,9 @@ process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') process.exit(0);
   throw error;
 });
-const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main({ argv, env: process.env, stdout: process.stdout, stderr: process.stderr });
+// `serve` runs the server with its V8 flags (src/support/server-node-flags.ts), in a child if need be.
+const { relaunchWithServerFlags } = await import('../src/support/server-node-flags.ts');
+if (argv[0] !== 'serve' || !relaunchWithServerFlags(fileURLToPath(import.meta.url), argv)) {
+  const { main } = await import('../src/cli/main.ts');
+  process.exitCode = await main({ argv, env: process.env, stdout: process.stdout, stderr: process.stderr });
+}
