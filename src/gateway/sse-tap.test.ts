@@ -80,4 +80,38 @@ describe('plainEvents', () => {
     expect(plainEvents(Buffer.from('event: error\ndata: {}\n\n'))).toBeNull();
     expect(plainEvents(Buffer.from('data: {"a":1}\r\n\r\n'))).toBeNull();
   });
+
+  it('agrees with a plain indexOf reading on chunks of every kind', () => {
+    // The reference: what the single pass replaced, one indexOf per marker.
+    const reference = (bytes: Buffer): { events: number; finish: boolean } | null => {
+      if (bytes.length < 2 || !bytes.subarray(-2).equals(Buffer.from('\n\n'))) return null;
+      if (['"usage"', '"error"', '[DONE]', 'event:', '\r'].some((marker) => bytes.includes(marker))) return null;
+      let events = 0;
+      for (let at = bytes.indexOf('\n\n'); at !== -1; at = bytes.indexOf('\n\n', at + 2)) events++;
+      const finish = /"finish_reason"[: ]*"/.test(bytes.toString('latin1'));
+      return { events, finish };
+    };
+    const pieces = [
+      chunk({ content: 'a' }),
+      chunk({ content: 'the "usage" of words' }),
+      chunk({ content: 'event: noted' }),
+      chunk({ content: '[DONE] soon' }),
+      chunk({}, 'stop'),
+      chunk({ content: 'x' }, 'length'),
+      'data: {"choices":[{"delta":{"content":"e"},"finish_reason" : "stop"}]}\n\n',
+      'data: {"choices":[{"delta":{},"finish_reason":null}]}\n\n',
+      'data: {"error":{"message":"x"}}\n\n',
+      'data: {"a":1}\r\n\r\n',
+      '\n\n\n',
+      'data: "',
+      'data: [DONE]\n\n',
+    ];
+    let seed = 7;
+    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    for (let round = 0; round < 2_000; round++) {
+      const parts = Array.from({ length: 1 + Math.floor(random() * 4) }, () => pieces[Math.floor(random() * pieces.length)] as string);
+      const bytes = Buffer.from(parts.join(''));
+      expect(plainEvents(bytes), JSON.stringify(parts)).toEqual(reference(bytes));
+    }
+  });
 });

