@@ -6,6 +6,14 @@
 
 const LF = 0x0a;
 const CR = 0x0d;
+const QUOTE = 0x22;
+const OPEN_BRACKET = 0x5b;
+const LOWER_E = 0x65;
+const USAGE_KEY = Buffer.from('"usage"');
+const ERROR_KEY = Buffer.from('"error"');
+const FINISH_REASON_KEY = Buffer.from('"finish_reason"');
+const DONE_MARK = Buffer.from('[DONE]');
+const EVENT_FIELD = Buffer.from('event:');
 
 /**
  * Splits bytes into complete SSE events, each with its terminating blank line (`\n\n` or `\r\n\r\n`).
@@ -149,15 +157,6 @@ export function plainEvents(chunk: Buffer): { events: number; finish: boolean } 
   }
   return { events, finish };
 }
-
-const QUOTE = 0x22;
-const OPEN_BRACKET = 0x5b;
-const LOWER_E = 0x65;
-const USAGE_KEY = Buffer.from('"usage"');
-const ERROR_KEY = Buffer.from('"error"');
-const FINISH_REASON_KEY = Buffer.from('"finish_reason"');
-const DONE_MARK = Buffer.from('[DONE]');
-const EVENT_FIELD = Buffer.from('event:');
 
 /** Whether `bytes` holds `pattern` at `at`. */
 function bytesAt(bytes: Buffer, at: number, pattern: Buffer): boolean {
