@@ -361,6 +361,20 @@ describe('together faults', () => {
       expect((error as Error).message).toContain('CUDA out of memory');
     });
 
+    it('a 403 on inference is a request too long for the model, not refused credentials', async () => {
+      const ref = await readyRef();
+      harness.fake.inject({
+        method: 'POST',
+        path: '/chat/completions',
+        times: 1,
+        fault: { kind: 'status', status: 403, body: { error: { message: 'Input validation error: inputs tokens + max_new_tokens must be <= 4097', type: 'invalid_request_error' } } },
+      });
+      const error = await collect(harness.connector.invoke(ref, dedicatedSpec(), hello, harness.context())).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(error).not.toBeInstanceOf(PlatformAuthError);
+      expect((error as Error).message).toContain('max_new_tokens must be <= 4097');
+    });
+
     it('a stopped endpoint answers with Together’s own reason', async () => {
       const ref = await harness.connector.apply(dedicatedSpec(), harness.context());
       const error = await collect(harness.connector.invoke(ref, dedicatedSpec(), hello, harness.context())).catch((caught: unknown) => caught);

@@ -1,6 +1,6 @@
 import type { ProviderRef } from '../../core/deployment.js';
 import type { DeploymentSpec } from '../../core/deployment-spec.js';
-import { NotFoundError, UnsupportedCapabilityError, ValidationError } from '../../core/errors/index.js';
+import { NotFoundError, PlatformAuthError, UnsupportedCapabilityError, ValidationError } from '../../core/errors/index.js';
 import type { InvokeEvent, InvokeRequest } from '../../core/invocation.js';
 import type { TokenPrice } from '../../core/pricing.js';
 import type {
@@ -160,12 +160,16 @@ export function createTogetherConnector(options: TogetherConnectorOptions = {}):
         if (found === null) throw new NotFoundError('adapter', request.adapterId ?? '');
         model = found;
       }
-      yield* invokeChatCompletion({ platform: 'together', baseUrl: client.baseUrl, apiKey: client.apiKey }, request, {
-        model,
-        context,
-        timeoutMs: spec.timeouts.requestMs,
-        mapFinishReason: togetherFinishReason,
-      });
+      try {
+        yield* invokeChatCompletion({ platform: 'together', baseUrl: client.baseUrl, apiKey: client.apiKey }, request, {
+          model,
+          context,
+          timeoutMs: spec.timeouts.requestMs,
+          mapFinishReason: togetherFinishReason,
+        });
+      } catch (error) {
+        throw inferenceRefusal(error);
+      }
     },
 
     tokenPrice(spec): TokenPrice | null {
@@ -194,4 +198,16 @@ function safeOptions(spec: DeploymentSpec): TogetherOptions | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * On inference, Together answers 403 when prompt tokens plus `max_tokens` exceed the model's context
+ * (its docs list it as "Bad Request"); a bad key is 401. Shared provider HTTP reads 403 as refused
+ * credentials, which would send the user to rotate a key that works.
+ */
+function inferenceRefusal(error: unknown): unknown {
+  if (!(error instanceof PlatformAuthError) || error.details['status'] !== 403) return error;
+  return new ValidationError(`${error.message} (Together answers 403 when the prompt plus max_tokens exceed the model's context length)`, [
+    { path: 'maxTokens', message: 'prompt plus max_tokens may exceed the context length' },
+  ]);
 }
