@@ -1,6 +1,7 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,6 +79,29 @@ describe('SQLite store on a file', () => {
     const cpu = process.cpuUsage(cpuBefore);
     expect((cpu.user + cpu.system) / 1_000).toBeLessThan(1_000);
     expect(await store.requests.deleteBefore(t + 20_000)).toBe(10_010);
+  });
+
+  it('opens a new file while another process holds a write lock on it (SQLite refuses the switch to WAL at once, not after busy_timeout)', async () => {
+    const file = join(directory, 'locked.sqlite');
+    // The other process: a rollback-journal file with an open write transaction, held for 300 ms.
+    const holder = spawn(process.execPath, [
+      '-e',
+      [
+        `const Database = require(${JSON.stringify(createRequire(import.meta.url).resolve('better-sqlite3'))});`,
+        `const db = new Database(${JSON.stringify(file)});`,
+        "db.exec('create table held (x)'); db.exec('BEGIN IMMEDIATE'); db.exec('insert into held values (1)');",
+        "process.stdout.write('locked\\n');",
+        'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);',
+        "db.exec('COMMIT'); db.close();",
+      ].join('\n'),
+    ]);
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('locked') && resolve());
+      holder.once('exit', (code) => reject(new Error(`lock holder exited (${code})`)));
+    });
+    store = createSqliteStore(file, { busyTimeoutMs: 5_000 });
+    await store.migrate();
+    expect(await store.deployments.list()).toEqual([]);
   });
 
   it('lets several processes migrate the same file at the same time', async () => {

@@ -36,7 +36,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
   // `timeout` is better-sqlite3's busy_timeout.
   const database = new BetterSqlite3(path, { timeout: busyTimeoutMs });
   try {
-    if (path !== inMemory) database.pragma('journal_mode = WAL');
+    if (path !== inMemory) switchToWal(database, busyTimeoutMs);
     // WAL + NORMAL stays consistent after a crash; only the last commits may be lost on power failure.
     database.pragma('synchronous = NORMAL');
     database.pragma('foreign_keys = ON');
@@ -47,6 +47,26 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
   const file = path === inMemory ? null : realpathSync(path);
   const db = new Kysely<Database>({ dialect: new TransactionalSqliteDialect({ database }) });
   return new KyselyStore(db, sqliteDialect(file, busyTimeoutMs, options.requestRowsOffThread ?? false));
+}
+
+/**
+ * Switching a file to WAL needs an exclusive lock. When another connection holds a write lock meanwhile
+ * (another process opening or migrating the same new file), SQLite answers SQLITE_BUSY at once instead
+ * of waiting, since waiting could deadlock, so busy_timeout does not apply. Tried again here until it
+ * has passed; this runs once, when the store opens.
+ */
+function switchToWal(database: BetterSqlite3.Database, busyTimeoutMs: number): void {
+  const deadline = Date.now() + busyTimeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      database.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      Atomics.wait(pause, 0, 0, 10 + Math.random() * 20);
+    }
+  }
 }
 
 function sqliteDialect(file: string | null, busyTimeoutMs: number, requestRowsOffThread: boolean): StoreDialect {
