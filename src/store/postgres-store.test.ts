@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createPostgresStore } from './postgres-store.js';
+import { InternalError } from '../core/errors/index.js';
+import { createPostgresStore, retryWhenAnotherSchemaVanishes } from './postgres-store.js';
 import { describeStoreContract } from './store.contract.js';
 import { postgresUnreachableReason, postgresUrlForSchema, testPostgresAdminUrl } from '../../test/helpers/test-postgres.js';
 
@@ -82,6 +83,54 @@ if (unreachable === null) {
     it('runs the store contract', () => undefined);
   });
 }
+
+describe('migrating while another schema is dropped', () => {
+  const vanished = (schema: string) => {
+    const error = new pg.DatabaseError(`schema "${schema}" does not exist`, 0, 'error');
+    error.code = '3F000';
+    return new InternalError('database migration (setup) failed', error);
+  };
+  const tableVanished = (schema: string) => {
+    const error = new pg.DatabaseError(`relation "${schema}.kysely_migration" does not exist`, 0, 'error');
+    error.code = '42P01';
+    return new InternalError('database migration (setup) failed', error);
+  };
+
+  it('tries again when what vanished is in another schema', async () => {
+    let calls = 0;
+    await retryWhenAnotherSchemaVanishes('mine', async () => {
+      calls += 1;
+      if (calls === 1) throw vanished('someone_elses');
+      if (calls === 2) throw tableVanished('someone_elses');
+    });
+    expect(calls).toBe(3);
+  });
+
+  it('gives up on its own schema missing, on other errors, and after the last attempt', async () => {
+    await expect(retryWhenAnotherSchemaVanishes('mine', async () => Promise.reject(vanished('mine')))).rejects.toThrow(InternalError);
+    await expect(retryWhenAnotherSchemaVanishes('mine', async () => Promise.reject(tableVanished('mine')))).rejects.toThrow(InternalError);
+    let calls = 0;
+    await expect(
+      retryWhenAnotherSchemaVanishes('mine', async () => {
+        calls += 1;
+        throw new InternalError('database migration 001 failed', new Error('syntax error'));
+      }),
+    ).rejects.toThrow('001');
+    expect(calls).toBe(1);
+    calls = 0;
+    await expect(
+      retryWhenAnotherSchemaVanishes(
+        'mine',
+        async () => {
+          calls += 1;
+          throw vanished('someone_elses');
+        },
+        3,
+      ),
+    ).rejects.toThrow(InternalError);
+    expect(calls).toBe(3);
+  });
+});
 
 /** The URL without its password, for messages. */
 function redacted(url: string): string {

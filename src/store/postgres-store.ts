@@ -50,11 +50,36 @@ async function migrateUnderAdvisoryLock(db: Kysely<Database>): Promise<void> {
     }
     await sql`select pg_advisory_lock(hashtext('modelport.migrate'), hashtext(${schema}))`.execute(connection);
     try {
-      await migrateToLatest(connection, 'postgres', { migrationTableSchema: schema });
+      await retryWhenAnotherSchemaVanishes(schema, () => migrateToLatest(connection, 'postgres', { migrationTableSchema: schema }));
     } finally {
       await sql`select pg_advisory_unlock(hashtext('modelport.migrate'), hashtext(${schema}))`.execute(connection);
     }
   });
+}
+
+/**
+ * Kysely's migrator lists the tables of every schema in the database, and PostgreSQL fails that query
+ * when another schema, or a table in it, is dropped while it runs ("schema … does not exist", 3F000;
+ * "relation other.table does not exist", 42P01): other tenants of a shared database, or test runs.
+ * Nothing of ours changed, so the migration is tried again.
+ */
+export async function retryWhenAnotherSchemaVanishes(ownSchema: string, migrate: () => Promise<void>, attempts = 5): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrate();
+    } catch (error) {
+      const cause = error instanceof Error ? error.cause : undefined;
+      const vanished = cause instanceof pg.DatabaseError ? vanishedSchema(cause) : null;
+      if (vanished === null || vanished === ownSchema || attempt >= attempts) throw error;
+    }
+  }
+}
+
+/** The schema a "does not exist" error names, when it names one. */
+function vanishedSchema(error: pg.DatabaseError): string | null {
+  if (error.code === '3F000') return /schema "([^"]+)" does not exist/.exec(error.message)?.[1] ?? null;
+  if (error.code === '42P01') return /relation "([^".]+)\.[^"]+" does not exist/.exec(error.message)?.[1] ?? null;
+  return null;
 }
 
 function classifyConstraintError(error: unknown): ConstraintViolation | null {
