@@ -82,17 +82,18 @@ describe('deployment cache', () => {
     expect(cache.get('a')).toBeUndefined();
   });
 
-  it('keeps a newer version the feed delivered while a refresh was reading', async () => {
+  it('keeps a newer version the feed delivered while a refresh was reading the changed row', async () => {
     const rows = [deployment('a')];
     const feed = createDeploymentFeed();
     let release: () => void = () => undefined;
-    let reading = false;
+    let paused = false;
     const cache = createDeploymentCache({
-      listVersions: async () => {
-        if (reading) await new Promise<void>((resolve) => (release = resolve));
-        return rows.map(({ id, version }) => ({ id, version }));
+      listVersions: async () => rows.map(({ id, version }) => ({ id, version })),
+      getMany: async (ids) => {
+        const found = rows.filter((row) => ids.includes(row.id));
+        if (paused) await new Promise<void>((resolve) => (release = resolve));
+        return found;
       },
-      getMany: async (ids) => rows.filter((row) => ids.includes(row.id)),
       feed,
       planInputs: () => '',
       planFor: () => ({ price: null, passthrough: null }),
@@ -100,8 +101,11 @@ describe('deployment cache', () => {
       logger: { warn: () => undefined },
     });
     await cache.start();
-    reading = true;
+    rows[0] = deployment('a', 2);
+    paused = true;
     const refreshing = cache.refresh();
+    // The refresh has read version 2 and is fetching its row when this process writes version 3.
+    await new Promise((resolve) => setImmediate(resolve));
     feed.publish({ type: 'deployment-changed', deployment: deployment('a', 3) });
     release();
     await refreshing;
