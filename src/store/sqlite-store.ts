@@ -63,7 +63,7 @@ function switchToWal(database: BetterSqlite3.Database, busyTimeoutMs: number): v
       database.pragma('journal_mode = WAL');
       return;
     } catch (error) {
-      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      if (!isBusy(error) || Date.now() >= deadline) throw error;
       Atomics.wait(pause, 0, 0, 10 + Math.random() * 20);
     }
   }
