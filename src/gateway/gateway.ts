@@ -1,6 +1,5 @@
 import type { LookupFunction } from 'node:net';
 import type { FastifyPluginAsync } from 'fastify';
-import type { Deployment } from '../core/deployment.js';
 import type { MetricsRecorder } from '../metrics/metrics-recorder.js';
 import type { Clock, Logger } from '../platforms/connector.js';
 import type { PlatformRegistry } from '../platforms/registry.js';
