@@ -238,7 +238,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
           logger.warn('returning budget allowance failed; it is reclaimed when its lease expires', { error: String(error) });
         }
         await canaryStats?.close().catch((error: unknown) => logger.warn('canary statistics flush failed', { error: String(error) }));
-        await upstream.close();
+        upstream.close();
       })()),
   };
 }

@@ -1,5 +1,5 @@
 import type { Clock } from '../core/runtime.js';
-import type { ServerResponse } from 'node:http';
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import {
   ModelportError,
   PlatformApiError,
@@ -16,7 +16,7 @@ import { estimateTokens } from '../platforms/openai-upstream/token-estimate.js';
 import { errorCodeOf, type AttemptOutcome, type AttemptRequest, type AttemptStart } from './attempt.js';
 import type { PassthroughTarget } from './passthrough-targets.js';
 import { inspectEvent, plainEvents, SseEventSplitter, usageOf, type UsageCounts } from './sse-tap.js';
-import type { BodySink, UpstreamCall, UpstreamClient, UpstreamHead } from './upstream-client.js';
+import type { UpstreamClient } from './upstream-client.js';
 
 /** Largest non-streamed response or error body read from an upstream. */
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -50,7 +50,7 @@ export async function startPassthroughAttempt(
     upstreamBody['max_tokens'] = request.maxTokensCap;
   }
   const payload = Buffer.from(JSON.stringify(upstreamBody));
-  const call = client.post(target.chatUrl, target.headers, payload, target.platform);
+  const { request: outgoing, response } = client.post(target.chatUrl, target.headers, payload, target.platform);
 
   // One timer: first the first-token deadline, then (once started) whatever is left of the request's.
   let timer: NodeJS.Timeout | null = null;
@@ -59,7 +59,7 @@ export async function startPassthroughAttempt(
     if (timer !== null) clearTimeout(timer);
     timer = setTimeout(() => {
       timeoutError = new TimeoutError(what, ms);
-      call.abort(timeoutError);
+      outgoing.destroy(timeoutError);
     }, Math.max(1, ms));
   };
   const disarm = () => {
@@ -68,7 +68,7 @@ export async function startPassthroughAttempt(
   };
   const firstDeadline = Math.min(request.firstTokenTimeoutMs, request.requestTimeoutMs);
   arm(firstDeadline, request.stream ? `the first token from ${request.plan.deployment.name}` : `the response from ${request.plan.deployment.name}`);
-  const stopWatching = request.client.onGone(() => call.abort(clientClosed()));
+  const stopWatching = request.client.onGone(() => outgoing.destroy(clientClosed()));
   const cleanup = () => {
     disarm();
     stopWatching();
@@ -86,17 +86,17 @@ export async function startPassthroughAttempt(
     };
   };
 
-  let upstream: UpstreamHead;
+  let upstream: IncomingMessage;
   try {
-    upstream = await call.head;
+    upstream = await response;
   } catch (error) {
     const failure = timeoutError ?? (request.client.gone ? clientClosed() : toModelportError(error));
     return failed(failure, true);
   }
 
-  const status = upstream.status;
+  const status = upstream.statusCode ?? 502;
   if (status >= 400) {
-    const text = await readBody(call, MAX_ERROR_BODY_BYTES).catch(() => '');
+    const text = await readBody(upstream, MAX_ERROR_BODY_BYTES).catch(() => '');
     const error = upstreamError(target, status, text, upstream.headers['retry-after'], clock.now());
     return failed(error.error, error.fallback);
   }
@@ -104,7 +104,7 @@ export async function startPassthroughAttempt(
   if (!request.stream) {
     let body: Buffer;
     try {
-      body = await readBodyBytes(call, MAX_BODY_BYTES);
+      body = await readBodyBytes(upstream, MAX_BODY_BYTES);
     } catch (error) {
       return failed(timeoutError ?? (request.client.gone ? clientClosed() : toModelportError(error)), true);
     }
@@ -129,7 +129,7 @@ export async function startPassthroughAttempt(
     };
   }
 
-  return startStream(call, request, clock, start, {
+  return startStream(upstream, outgoing, request, clock, start, {
     rearm: () => arm(request.requestTimeoutMs - (clock.monotonic() - start), `the response from ${request.plan.deployment.name}`),
     cleanup,
     failed,
@@ -151,7 +151,14 @@ interface StreamControls {
 }
 
 /** Holds the stream until its first token, then pipes it. */
-function startStream(call: UpstreamCall, request: AttemptRequest, clock: PassthroughClock, start: number, controls: StreamControls): Promise<AttemptStart> {
+function startStream(
+  upstream: IncomingMessage,
+  outgoing: ClientRequest,
+  request: AttemptRequest,
+  clock: PassthroughClock,
+  start: number,
+  controls: StreamControls,
+): Promise<AttemptStart> {
   const splitter = new SseEventSplitter();
   const price = request.plan.price;
   const held: Buffer[] = [];
@@ -164,17 +171,17 @@ function startStream(call: UpstreamCall, request: AttemptRequest, clock: Passthr
 
   return new Promise<AttemptStart>((resolve) => {
     let settled = false;
-    let pendingAfterCommit: Buffer[] = [];
     const fail = (error: ModelportError) => {
       if (settled) return;
       settled = true;
+      stopHolding();
       resolve(controls.failed(error, true));
-      call.abort(error);
+      upstream.destroy();
     };
 
     const commit = () => {
       settled = true;
-      call.pause();
+      upstream.pause();
       controls.rearm();
       const upstreamWaitMs = clock.monotonic() - start;
       resolve({
@@ -186,42 +193,53 @@ function startStream(call: UpstreamCall, request: AttemptRequest, clock: Passthr
     };
 
     // Phase 1: every event is parsed until one carries output (or the answer ends without any).
-    call.readBody({
-      data(chunk) {
-        if (settled) return;
-        events.length = 0;
-        splitter.split(chunk, events);
-        for (let index = 0; index < events.length; index++) {
-          const event = events[index] as Buffer;
-          const info = inspectEvent(event, true);
-          if (info.error !== null) return fail(new PlatformApiError(controls.platform, `error in stream before the first token: ${controls.clean(info.error)}`, undefined, { retryable: true }));
-          if (info.usage) usage = info.usage;
-          if (info.usageOnly && !request.includeUsage) continue;
-          held.push(event);
-          if (info.token || info.finish || info.done) {
-            if (info.done) sawEnd = true;
-            if (info.token) {
-              tokenEvents++;
-              firstTokenAt = clock.monotonic();
-              lastTokenAt = firstTokenAt;
-            }
-            // Events after this one in the same chunk are handled by the pipe.
-            pendingAfterCommit = events.slice(index + 1);
-            commit();
-            return;
+    const onHeldData = (chunk: Buffer) => {
+      events.length = 0;
+      splitter.split(chunk, events);
+      for (let index = 0; index < events.length; index++) {
+        const event = events[index] as Buffer;
+        const info = inspectEvent(event, true);
+        if (info.error !== null) return fail(new PlatformApiError(controls.platform, `error in stream before the first token: ${controls.clean(info.error)}`, undefined, { retryable: true }));
+        if (info.usage) usage = info.usage;
+        if (info.usageOnly && !request.includeUsage) continue;
+        held.push(event);
+        if (info.token || info.finish || info.done) {
+          if (info.done) sawEnd = true;
+          if (info.token) {
+            tokenEvents++;
+            firstTokenAt = clock.monotonic();
+            lastTokenAt = firstTokenAt;
           }
+          // Events after this one in the same chunk are handled by the pipe.
+          const rest = events.slice(index + 1);
+          commit();
+          pendingAfterCommit = rest;
+          return;
         }
-      },
-      end: () => fail(new PlatformApiError(controls.platform, 'stream ended before the first token', undefined, { retryable: true })),
-      error: () =>
-        fail(controls.timeoutError() ?? (request.client.gone ? clientClosed() : new PlatformApiError(controls.platform, 'connection lost before the first token', undefined, { retryable: true }))),
-    });
+      }
+    };
+    let pendingAfterCommit: Buffer[] = [];
+    const onHeldEnd = () => fail(new PlatformApiError(controls.platform, 'stream ended before the first token', undefined, { retryable: true }));
+    const onHeldLost = () =>
+      fail(controls.timeoutError() ?? (request.client.gone ? clientClosed() : new PlatformApiError(controls.platform, 'connection lost before the first token', undefined, { retryable: true })));
+    // Only our own listeners are ever removed: node:http keeps its own on 'end' for connection reuse.
+    const stopHolding = () => {
+      upstream.off('data', onHeldData);
+      upstream.off('end', onHeldEnd);
+      upstream.off('error', onHeldLost);
+      upstream.off('aborted', onHeldLost);
+    };
+    upstream.on('data', onHeldData);
+    upstream.once('end', onHeldEnd);
+    upstream.once('error', onHeldLost);
+    upstream.once('aborted', onHeldLost);
 
     // Phase 2: bytes flow to the client as they come; only marker events are looked into.
     function pipe(out: ServerResponse): Promise<AttemptOutcome> {
       return new Promise<AttemptOutcome>((finish) => {
         let done = false;
         let midStreamError: ModelportError | null = null;
+        stopHolding();
 
         const complete = (error: ModelportError | null) => {
           if (done) return;
@@ -242,14 +260,8 @@ function startStream(call: UpstreamCall, request: AttemptRequest, clock: Passthr
           finish(outcomeOf(false, errorCodeOf(error), finalUsage, price, ttftMs, interTokenMs, latencyMs));
         };
 
-        const forward = (bytes: Buffer) => {
-          if (out.destroyed || out.write(bytes)) return;
-          call.pause();
-          out.once('drain', () => call.resume());
-        };
-
         const process = (list: Buffer[]) => {
-          const passed: Buffer[] = [];
+          const forward: Buffer[] = [];
           for (const event of list) {
             const info = inspectEvent(event, false);
             if (info.error !== null) {
@@ -264,21 +276,27 @@ function startStream(call: UpstreamCall, request: AttemptRequest, clock: Passthr
               if (firstTokenAt === 0) firstTokenAt = lastTokenAt;
             }
             if (info.usageOnly && !request.includeUsage) continue;
-            passed.push(event);
+            forward.push(event);
           }
-          if (passed.length > 0) forward(passed.length === 1 ? (passed[0] as Buffer) : Buffer.concat(passed));
+          if (forward.length > 0 && !out.destroyed) {
+            const writable = out.write(forward.length === 1 ? (forward[0] as Buffer) : Buffer.concat(forward));
+            if (!writable) {
+              upstream.pause();
+              out.once('drain', () => upstream.resume());
+            }
+          }
           if (midStreamError !== null) {
-            // complete first: aborting reports the abort to the body's sink, which would call it a lost connection.
+            // complete first: destroying emits 'aborted' synchronously, which would report a lost connection.
             complete(midStreamError);
-            call.abort(midStreamError);
+            upstream.destroy();
           }
         };
 
         out.once('close', () => {
           if (!out.writableFinished && !done) {
-            const closed = clientClosed();
-            complete(closed);
-            call.abort(closed);
+            complete(clientClosed());
+            outgoing.destroy();
+            upstream.destroy();
           }
         });
 
@@ -288,35 +306,37 @@ function startStream(call: UpstreamCall, request: AttemptRequest, clock: Passthr
         process(pendingAfterCommit);
         pendingAfterCommit = [];
         if (done) return;
-        call.readBody({
-          data(chunk) {
-            if (done) return;
-            // The bulk of a stream: whole token events and nothing to look into. Forwarded as they came.
-            const plain = splitter.isIdle() ? plainEvents(chunk) : null;
-            if (plain !== null) {
-              tokenEvents += plain.events;
-              lastTokenAt = clock.monotonic();
-              if (plain.finish) sawEnd = true;
-              forward(chunk);
-              return;
+        upstream.on('data', (chunk: Buffer) => {
+          if (done) return;
+          // The bulk of a stream: whole token events and nothing to look into. Forwarded as they came.
+          const plain = splitter.isIdle() ? plainEvents(chunk) : null;
+          if (plain !== null) {
+            tokenEvents += plain.events;
+            lastTokenAt = clock.monotonic();
+            if (plain.finish) sawEnd = true;
+            if (!out.destroyed && !out.write(chunk)) {
+              upstream.pause();
+              out.once('drain', () => upstream.resume());
             }
-            events.length = 0;
-            splitter.split(chunk, events);
-            process(events);
-          },
-          end() {
-            if (done) return;
-            const rest = splitter.takeRest();
-            if (rest !== null && rest.length > 0) process([Buffer.concat([rest, Buffer.from('\n\n')])]);
-            if (done) return;
-            if (!sawEnd) return complete(new PlatformApiError(controls.platform, 'stream ended unexpectedly (no finish_reason and no [DONE])', undefined, { retryable: true }));
-            out.end();
-            complete(null);
-          },
-          error: () =>
-            complete(controls.timeoutError() ?? (request.client.gone ? clientClosed() : new PlatformApiError(controls.platform, 'connection lost mid-stream', undefined, { retryable: true }))),
+            return;
+          }
+          events.length = 0;
+          splitter.split(chunk, events);
+          process(events);
         });
-        call.resume();
+        upstream.once('end', () => {
+          if (done) return;
+          const rest = splitter.takeRest();
+          if (rest !== null && rest.length > 0) process([Buffer.concat([rest, Buffer.from('\n\n')])]);
+          if (done) return;
+          if (!sawEnd) return complete(new PlatformApiError(controls.platform, 'stream ended unexpectedly (no finish_reason and no [DONE])', undefined, { retryable: true }));
+          out.end();
+          complete(null);
+        });
+        const lost = () => complete(controls.timeoutError() ?? (request.client.gone ? clientClosed() : new PlatformApiError(controls.platform, 'connection lost mid-stream', undefined, { retryable: true })));
+        upstream.once('error', lost);
+        upstream.once('aborted', lost);
+        upstream.resume();
       });
     }
   });
@@ -347,29 +367,26 @@ function upstreamError(target: PassthroughTarget, status: number, body: string, 
   return { error: new PlatformApiError(platform, `unexpected answer (HTTP ${status}): ${message}`, status, { retryable: false }), fallback: false };
 }
 
-function readBody(call: UpstreamCall, maxBytes: number): Promise<string> {
-  return readBodyBytes(call, maxBytes).then((bytes) => bytes.toString('utf8'));
+function readBody(message: IncomingMessage, maxBytes: number): Promise<string> {
+  return readBodyBytes(message, maxBytes).then((bytes) => bytes.toString('utf8'));
 }
 
 /** The whole body as received: a non-streamed answer is passed on as these bytes, never re-encoded. */
-function readBodyBytes(call: UpstreamCall, maxBytes: number): Promise<Buffer> {
+function readBodyBytes(message: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const sink: BodySink = {
-      data(chunk) {
-        size += chunk.length;
-        if (size > maxBytes) {
-          call.abort(new PlatformApiError('upstream', `response larger than ${maxBytes} bytes`, undefined, { retryable: false }));
-          return;
-        }
-        chunks.push(chunk);
-      },
-      end: () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)),
-      error: (error) =>
-        reject(error instanceof ModelportError ? error : new PlatformApiError('upstream', 'connection lost while reading the response', undefined, { retryable: true, cause: error })),
-    };
-    call.readBody(sink);
+    message.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        message.destroy(new PlatformApiError('upstream', `response larger than ${maxBytes} bytes`, undefined, { retryable: false }));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    message.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    message.once('error', reject);
+    message.once('aborted', () => reject(new PlatformApiError('upstream', 'connection lost while reading the response', undefined, { retryable: true })));
   });
 }
 
