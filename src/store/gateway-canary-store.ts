@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { InternalError } from '../core/errors/index.js';
-import type { CanaryStatsRow, GatewayCanaryStatsStore, GatewayStoreDialect } from './gateway-store.js';
+import type { GatewayCanaryStatsStore, GatewayStoreDialect } from './gateway-store.js';
 import type { Database } from './schema.js';
 
 /** Canary statistics over Kysely: the rollups' pattern (one row per writer, replaced whole, merged on read). */

@@ -23,7 +23,6 @@ import type { Database, DeploymentsTable } from './schema.js';
 import { SQLITE_INSERT_REQUESTS_HEAD } from './sqlite-request-writer.js';
 import type { StoreDialect } from './store-dialect.js';
 import type {
-  ApiTokenRecord,
   DeploymentFilter,
   DeploymentPatch,
   DeploymentVersion,
