@@ -2,10 +2,12 @@ import type { Logger } from '../platforms/connector.js';
 import type { BudgetScope, GatewayBudgetRecord, GatewayRouteRecord, GatewayStore } from '../store/gateway-store.js';
 import { RouteSpecSchema, type Route } from './route-spec.js';
 import { compileRoute, type CompiledRoute } from './target-picker.js';
+import { VersionedRows } from './versioned-rows.js';
 
 /**
- * Routes (compiled) and budgets in memory, reloaded every `refreshMs` so changes by other replicas
- * show within that time; this process's own admin writes call `refresh()` at once.
+ * Routes (compiled) and budgets in memory, brought up to date every `refreshMs` so changes by other
+ * replicas show within that time (ids and versions are read each time, whole rows only when they
+ * changed); this process's own admin writes call `refresh()` at once.
  */
 export interface RouteBudgetCache {
   route(name: string): CompiledRoute | undefined;
@@ -28,6 +30,14 @@ export function toRoute(record: GatewayRouteRecord): Route | null {
 }
 
 export function createRouteBudgetCache(options: { store: GatewayStore; refreshMs: number; logger: Pick<Logger, 'warn'> }): RouteBudgetCache {
+  // Compiled once per route version; null for a spec that no longer parses (logged once per version).
+  const routeRows = new VersionedRows<GatewayRouteRecord, CompiledRoute | null>((record) => {
+    const route = toRoute(record);
+    if (route !== null) return compileRoute(route);
+    options.logger.warn('gateway route has an invalid spec and is ignored', { route: record.name });
+    return null;
+  });
+  const budgetRows = new VersionedRows<GatewayBudgetRecord, GatewayBudgetRecord>((record) => record);
   let routes = new Map<string, CompiledRoute>();
   let budgetList: readonly GatewayBudgetRecord[] = NONE;
   let budgetsByTarget = new Map<string, readonly GatewayBudgetRecord[]>();
@@ -35,32 +45,27 @@ export function createRouteBudgetCache(options: { store: GatewayStore; refreshMs
   let refreshing: Promise<void> | null = null;
 
   async function load(): Promise<void> {
-    const [routeRecords, budgetRecords] = await Promise.all([options.store.routes.list(), options.store.budgets.list()]);
-    const nextRoutes = new Map<string, CompiledRoute>();
-    for (const record of routeRecords) {
-      const current = routes.get(record.name);
-      // Unchanged routes keep their compiled form (and identity).
-      if (current && current.route.id === record.id && current.route.version === record.version) {
-        nextRoutes.set(record.name, current);
-        continue;
-      }
-      const route = toRoute(record);
-      if (route === null) {
-        options.logger.warn('gateway route has an invalid spec and is ignored', { route: record.name });
-        continue;
-      }
-      nextRoutes.set(record.name, compileRoute(route));
+    const { store } = options;
+    const [routeVersions, budgetVersions] = await Promise.all([store.routes.listVersions(), store.budgets.listVersions()]);
+    // Each table's view is rebuilt right after its rows changed, so a failure reading the other cannot leave it behind.
+    if (await routeRows.sync(routeVersions, (ids) => store.routes.getMany(ids))) {
+      const compiled = routeRows.entries().filter((route): route is CompiledRoute => route !== null);
+      compiled.sort((a, b) => compare(a.route.name, b.route.name));
+      routes = new Map(compiled.map((route) => [route.route.name, route]));
     }
-    const nextBudgets = new Map<string, GatewayBudgetRecord[]>();
-    for (const budget of budgetRecords) {
-      const key = keyOf(budget.scope, budget.target);
-      const list = nextBudgets.get(key);
-      if (list) list.push(budget);
-      else nextBudgets.set(key, [budget]);
+    if (await budgetRows.sync(budgetVersions, (ids) => store.budgets.getMany(ids))) {
+      const list = budgetRows.entries();
+      list.sort((a, b) => compare(a.scope, b.scope) || compare(a.target, b.target) || compare(a.period, b.period));
+      const byTarget = new Map<string, GatewayBudgetRecord[]>();
+      for (const budget of list) {
+        const key = keyOf(budget.scope, budget.target);
+        const same = byTarget.get(key);
+        if (same) same.push(budget);
+        else byTarget.set(key, [budget]);
+      }
+      budgetList = list;
+      budgetsByTarget = byTarget;
     }
-    routes = nextRoutes;
-    budgetList = budgetRecords;
-    budgetsByTarget = nextBudgets;
   }
 
   function refresh(): Promise<void> {
@@ -99,6 +104,10 @@ export function createRouteBudgetCache(options: { store: GatewayStore; refreshMs
       timer = null;
     },
   };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function keyOf(scope: BudgetScope, target: string): string {

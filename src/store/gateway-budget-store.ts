@@ -1,5 +1,6 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { ConflictError, InternalError, NotFoundError } from '../core/errors/index.js';
+import { selectByIds } from './batching.js';
 import type {
   BudgetAction,
   BudgetPeriod,
@@ -67,6 +68,14 @@ export function createGatewayBudgetStore(db: Kysely<Database>, dialect: GatewayS
 
     async list() {
       return (await db.selectFrom('gateway_budgets').selectAll().orderBy('scope').orderBy('target').orderBy('period').execute()).map(toBudget);
+    },
+
+    async listVersions() {
+      return (await db.selectFrom('gateway_budgets').select(['id', 'version']).execute()).map((row) => ({ id: row.id, version: Number(row.version) }));
+    },
+
+    async getMany(ids) {
+      return (await selectByIds(ids, (slice) => db.selectFrom('gateway_budgets').selectAll().where('id', 'in', slice).execute())).map(toBudget);
     },
 
     update: (id, expectedVersion, changes, now) =>

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { ConflictError, InternalError, NotFoundError } from '../core/errors/index.js';
+import { selectByIds } from './batching.js';
 import type { GatewayRouteEvent, GatewayRouteRecord, GatewayRouteStore, GatewayStoreDialect, NewRouteEvent } from './gateway-store.js';
 import type { Database, GatewayRouteEventsTable, GatewayRoutesTable } from './schema.js';
 
@@ -36,6 +37,14 @@ export function createGatewayRouteStore(db: Kysely<Database>, dialect: GatewaySt
 
     async list() {
       return (await db.selectFrom('gateway_routes').selectAll().orderBy('name').execute()).map(toRoute);
+    },
+
+    async listVersions() {
+      return (await db.selectFrom('gateway_routes').select(['id', 'version']).execute()).map((row) => ({ id: row.id, version: Number(row.version) }));
+    },
+
+    async getMany(ids) {
+      return (await selectByIds(ids, (slice) => db.selectFrom('gateway_routes').selectAll().where('id', 'in', slice).execute())).map(toRoute);
     },
 
     write: (id, expectedVersion, spec, event, now) =>

@@ -109,6 +109,27 @@ for (const dialect of dialects) {
       await expect(store.budgets.delete('b1')).rejects.toBeInstanceOf(NotFoundError);
     });
 
+    it('lists routes’ and budgets’ ids with versions, and reads rows by id across statement slices', async () => {
+      const store = open();
+      const now = '2025-01-01T00:00:00.000Z';
+      const ids = Array.from({ length: 1_200 }, (_, index) => `r${index}`);
+      for (const id of ids) await store.routes.create({ id, name: `route-${id}`, spec: { targets: [] }, now }, event);
+      await store.routes.write('r7', 1, { targets: [{ deployment: 'a', weight: 1 }] }, null, now);
+      await store.budgets.create({ id: 'b1', scope: 'route', target: 'route-r1', period: 'day', limitUsd: 10, action: 'reject', now });
+      await store.budgets.update('b1', 1, { limitUsd: 20 }, now);
+
+      const routeVersions = await store.routes.listVersions();
+      expect(routeVersions).toHaveLength(1_200);
+      expect(routeVersions.find((row) => row.id === 'r7')).toEqual({ id: 'r7', version: 2 });
+      expect(await store.budgets.listVersions()).toEqual([{ id: 'b1', version: 2 }]);
+
+      const read = await store.routes.getMany([...ids, 'missing']);
+      expect(read.map((route) => route.id).sort()).toEqual([...ids].sort());
+      expect(read.find((route) => route.id === 'r7')).toMatchObject({ version: 2, spec: { targets: [{ deployment: 'a', weight: 1 }] } });
+      expect(await store.budgets.getMany(['b1', 'missing'])).toMatchObject([{ id: 'b1', limitUsd: 20, version: 2 }]);
+      expect(await store.routes.getMany([])).toEqual([]);
+    });
+
     it('leases allowance up to the limit, settles spend and returns the rest', async () => {
       const store = open();
       await store.budgets.create({ id: 'b', scope: 'deployment', target: 'a', period: 'day', limitUsd: 10, action: 'reject', now: '2025-01-01T00:00:00.000Z' });

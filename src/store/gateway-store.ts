@@ -22,6 +22,12 @@ export interface GatewayStore {
   close(): Promise<void>;
 }
 
+/** A row's id and version: what a cache compares to tell which rows changed. */
+export interface RowVersion {
+  id: string;
+  version: number;
+}
+
 export interface GatewayRouteRecord {
   id: string;
   name: string;
@@ -57,6 +63,10 @@ export interface GatewayRouteStore {
   getByName(name: string): Promise<GatewayRouteRecord | null>;
   /** Every route, by name. Routes are few (they are written by people). */
   list(): Promise<GatewayRouteRecord[]>;
+  /** Every route's id and version: the gateway's cache reads whole rows only for what changed. */
+  listVersions(): Promise<RowVersion[]>;
+  /** The routes with these ids that exist, in no particular order. */
+  getMany(ids: readonly string[]): Promise<GatewayRouteRecord[]>;
   /**
    * Compare-and-set: replaces the spec if the row is still at `expectedVersion`, with `event` in the same
    * transaction. Throws ConflictError when the version moved, NotFoundError when the route is gone.
@@ -126,6 +136,10 @@ export interface GatewayBudgetStore {
   create(input: Omit<GatewayBudgetRecord, 'version' | 'createdAt' | 'updatedAt'> & { now: string }): Promise<GatewayBudgetRecord>;
   get(id: string): Promise<GatewayBudgetRecord | null>;
   list(): Promise<GatewayBudgetRecord[]>;
+  /** Every budget's id and version, as for routes. */
+  listVersions(): Promise<RowVersion[]>;
+  /** The budgets with these ids that exist, in no particular order. */
+  getMany(ids: readonly string[]): Promise<GatewayBudgetRecord[]>;
   /** Compare-and-set on version, like routes. */
   update(id: string, expectedVersion: number, changes: { limitUsd?: number; action?: BudgetAction }, now: string): Promise<GatewayBudgetRecord>;
   /** Removes the budget with its spend and leases. Throws NotFoundError when it is gone. */

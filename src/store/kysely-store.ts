@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError } from '../core/errors/index.js';
 import type { Deployment, DeploymentEvent } from '../core/deployment.js';
 import { deploymentStatuses, transientStatuses, type DeploymentStatus } from '../core/deployment-status.js';
 import type { RequestRecord } from '../core/invocation.js';
-import { chunksUnderParameterLimit } from './batching.js';
+import { chunksUnderParameterLimit, selectByIds } from './batching.js';
 import {
   toApiToken,
   toDeployment,
@@ -32,9 +32,6 @@ import type {
   RollupRow,
   Store,
 } from './store.js';
-
-/** Ids per statement in `getMany`: far below either dialect's parameter limit, and a few statements for thousands. */
-const GET_MANY_SLICE = 500;
 
 /** Domain field names for the unique columns of `deployments`, for ConflictError details. */
 const uniqueDeploymentFields: Record<string, string> = {
@@ -232,13 +229,8 @@ export class KyselyStore implements Store {
   }
 
   private async getDeployments(ids: readonly string[]): Promise<Deployment[]> {
-    const found: Deployment[] = [];
-    for (let start = 0; start < ids.length; start += GET_MANY_SLICE) {
-      const slice = ids.slice(start, start + GET_MANY_SLICE);
-      const rows = await this.db.selectFrom('deployments').selectAll().where('id', 'in', slice).execute();
-      for (const row of rows) found.push(toDeployment(row));
-    }
-    return found;
+    const rows = await selectByIds(ids, (slice) => this.db.selectFrom('deployments').selectAll().where('id', 'in', slice).execute());
+    return rows.map(toDeployment);
   }
 
   private async listDeployments(filter: DeploymentFilter): Promise<Deployment[]> {

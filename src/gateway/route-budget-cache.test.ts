@@ -1,0 +1,100 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createStore } from '../store/create-store.js';
+import { openGatewayStore } from '../store/gateway-database.js';
+import type { GatewayStore } from '../store/gateway-store.js';
+import { createRouteBudgetCache } from './route-budget-cache.js';
+
+const now = '2025-01-01T00:00:00.000Z';
+const event = { kind: 'route-created', reason: 'created', actor: 'test' };
+const spec = (deployment: string) => ({ targets: [{ deployment, weight: 1 }] });
+
+describe('the gateway’s route and budget cache', () => {
+  let directory: string;
+  let stores: GatewayStore[];
+  /** This replica's store, counting the ids it reads whole rows for. */
+  let own: GatewayStore;
+  let wholeRowReads: string[];
+  /** Another replica's connection to the same database. */
+  let other: GatewayStore;
+
+  beforeEach(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'modelport-route-cache-'));
+    const url = join(directory, 'modelport.db');
+    const main = await createStore(url);
+    await main.migrate();
+    await main.close();
+    const base = openGatewayStore(url);
+    other = openGatewayStore(url);
+    stores = [base, other];
+    wholeRowReads = [];
+    own = {
+      ...base,
+      routes: { ...base.routes, getMany: (ids) => (wholeRowReads.push(...ids), base.routes.getMany(ids)) },
+      budgets: { ...base.budgets, getMany: (ids) => (wholeRowReads.push(...ids), base.budgets.getMany(ids)) },
+    };
+  });
+  afterEach(async () => {
+    for (const store of stores) await store.close();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  const cacheWith = (warnings: string[] = []) =>
+    createRouteBudgetCache({ store: own, refreshMs: 60_000, logger: { warn: (message, fields) => warnings.push(`${message} ${JSON.stringify(fields)}`) } });
+
+  it('reads whole rows once, then only what another replica added or changed, and drops what it deleted', async () => {
+    await other.routes.create({ id: 'r-b', name: 'beta', spec: spec('b'), now }, event);
+    await other.routes.create({ id: 'r-a', name: 'alpha', spec: spec('a'), now }, event);
+    await other.routes.create({ id: 'r-c', name: 'gamma', spec: spec('c'), now }, event);
+    await other.budgets.create({ id: 'b-1', scope: 'route', target: 'alpha', period: 'day', limitUsd: 5, action: 'reject', now });
+    const cache = cacheWith();
+    await cache.start();
+    try {
+      expect(wholeRowReads.sort()).toEqual(['b-1', 'r-a', 'r-b', 'r-c']);
+      expect([...cache.routes()].map((route) => route.route.name)).toEqual(['alpha', 'beta', 'gamma']);
+      const beta = cache.route('beta');
+
+      wholeRowReads = [];
+      await cache.refresh();
+      expect(wholeRowReads).toEqual([]);
+      expect(cache.route('beta')).toBe(beta);
+
+      await other.routes.write('r-a', 1, spec('a2'), null, now);
+      await other.routes.delete('r-c');
+      await other.budgets.create({ id: 'b-2', scope: 'route', target: 'alpha', period: 'month', limitUsd: 50, action: 'reject', now });
+      await cache.refresh();
+      expect(wholeRowReads.sort()).toEqual(['b-2', 'r-a']);
+      expect([...cache.routes()].map((route) => route.route.name)).toEqual(['alpha', 'beta']);
+      expect(cache.route('alpha')?.route.spec.targets[0]?.deployment).toBe('a2');
+      expect(cache.route('beta')).toBe(beta);
+      expect(cache.budgetsFor('route', 'alpha').map((budget) => budget.id)).toEqual(['b-1', 'b-2']);
+
+      await other.budgets.delete('b-1');
+      await cache.refresh();
+      expect(cache.budgetsFor('route', 'alpha').map((budget) => budget.id)).toEqual(['b-2']);
+      expect(cache.budgets().map((budget) => budget.id)).toEqual(['b-2']);
+    } finally {
+      cache.close();
+    }
+  });
+
+  it('warns about a route whose spec no longer parses once per version, not at every refresh', async () => {
+    await other.routes.create({ id: 'r-x', name: 'broken', spec: { targets: 'not a list' }, now }, event);
+    const warnings: string[] = [];
+    const cache = cacheWith(warnings);
+    await cache.start();
+    try {
+      await cache.refresh();
+      await cache.refresh();
+      expect(cache.route('broken')).toBeUndefined();
+      expect(warnings).toEqual(['gateway route has an invalid spec and is ignored {"route":"broken"}']);
+      await other.routes.write('r-x', 1, spec('fixed'), null, now);
+      await cache.refresh();
+      expect(cache.route('broken')?.route.spec.targets[0]?.deployment).toBe('fixed');
+    } finally {
+      cache.close();
+    }
+  });
+});
