@@ -1,7 +1,9 @@
 // Child processes for the gateway benchmark: spawned (optionally pinned to a CPU with taskset), ready
 // when they print "READY <port>", stopped by their own pid.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoadConfig, LoadResult } from './load.js';
 
@@ -22,6 +24,17 @@ export interface Child {
   rss(): number;
   /** CPU time used so far (user + system), in µs, from /proc: independent of other load on the machine. */
   cpuUs(): number;
+  /** V8's collections so far (started with `gcMeter`), else null. See gc-meter.mjs. */
+  gc(): Promise<GcTotals | null>;
+}
+
+export interface GcTotals {
+  scavenges: number;
+  scavengeMs: number;
+  /** The longest scavenge since the previous reading. */
+  scavengeMaxMs: number;
+  fullCollections: number;
+  fullMs: number;
 }
 
 function pinned(cpu: string | null, command: string, args: string[]): [string, string[]] {
@@ -29,10 +42,13 @@ function pinned(cpu: string | null, command: string, args: string[]): [string, s
 }
 
 /** Starts `node <args>` (or a TypeScript file through tsx) and waits for "READY <port>" on stdout. */
-export async function startChild(label: string, script: string, options: { cpu: string | null; env?: Record<string, string>; args?: string[]; nodeOptions?: string[]; readyPattern?: RegExp; port?: number }): Promise<Child> {
-  const nodeArgs = [...(options.nodeOptions ?? []), ...(script.endsWith('.ts') ? typescript : []), script, ...(options.args ?? [])];
+export async function startChild(label: string, script: string, options: { cpu: string | null; env?: Record<string, string>; args?: string[]; nodeOptions?: string[]; readyPattern?: RegExp; port?: number; gcMeter?: boolean }): Promise<Child> {
+  const gcFile = options.gcMeter ? join(mkdtempSync(join(tmpdir(), 'modelport-bench-gc-')), 'gc.json') : null;
+  const meter = gcFile === null ? [] : ['--import', here('./gc-meter.mjs')];
+  const nodeArgs = [...meter, ...(options.nodeOptions ?? []), ...(script.endsWith('.ts') ? typescript : []), script, ...(options.args ?? [])];
   const [command, args] = pinned(options.cpu, process.execPath, nodeArgs);
-  const child = spawn(command, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env, ...options.env, ...(gcFile === null ? {} : { MODELPORT_BENCH_GC_FILE: gcFile }) };
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${label} did not start: ${output.slice(-2_000)}`)), 60_000);
@@ -69,8 +85,23 @@ export async function startChild(label: string, script: string, options: { cpu: 
       const ticks = Number(fields[11]) + Number(fields[12]);
       return (ticks / CLOCK_TICKS_PER_SECOND) * 1_000_000;
     },
+    async gc() {
+      if (gcFile === null || child.pid === undefined) return null;
+      rmSync(gcFile, { force: true });
+      child.kill('SIGUSR2');
+      for (let waited = 0; waited < 2_000; waited += 10) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        try {
+          return JSON.parse(readFileSync(gcFile, 'utf8')) as GcTotals;
+        } catch {
+          // Not written yet (or half written): the meter writes it from the child's event loop.
+        }
+      }
+      return null;
+    },
     stop: () =>
       new Promise<void>((resolve) => {
+        if (gcFile !== null) rmSync(dirname(gcFile), { recursive: true, force: true });
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');

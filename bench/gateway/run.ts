@@ -12,7 +12,7 @@
 import os from 'node:os';
 import { createRequire } from 'node:module';
 import type { LoadConfig, LoadResult } from './load.js';
-import { canPin, here, runLoadProcess, setScenario, startChild, type Child } from './processes.js';
+import { canPin, here, runLoadProcess, setScenario, startChild, type Child, type GcTotals } from './processes.js';
 import { SERVER_NODE_FLAGS } from '../../src/support/server-node-flags.js';
 
 const args = process.argv.slice(2);
@@ -34,8 +34,15 @@ const answerAtOnce = { latencyMs: 0, ttftMs: 0, tokens: 16, tokenIntervalMs: 0 }
 const streamAfter20Ms = { latencyMs: 0, ttftMs: 20, tokens: 16, tokenIntervalMs: 1 };
 
 type Target = 'direct' | 'floor' | 'modelport' | 'portkey';
-/** A load result plus the gateway process's CPU time per request (µs), when a gateway was in the path. */
-type Measured = LoadResult & { cpuUsPerRequest: number | null };
+/** A load result plus the gateway process's CPU time per request (µs) and its collections, when a gateway was in the path. */
+type Measured = LoadResult & { cpuUsPerRequest: number | null; gc: GcDuringCell | null };
+/** V8's collections in the gateway during one cell (gc-meter.mjs). */
+interface GcDuringCell {
+  scavengesPer1kRequests: number;
+  scavengeAvgMs: number;
+  scavengeMaxMs: number;
+  fullCollections: number;
+}
 type Result = { scenario: string; concurrency: number; target: Target; runs: Measured[] };
 const targets: Target[] = ['direct', 'floor', 'modelport', 'portkey'];
 
@@ -50,13 +57,13 @@ async function main(): Promise<void> {
   children.push(upstream);
   const upstreamV1 = `http://127.0.0.1:${upstream.port}/v1`;
   // With the V8 flags `npm start` gives the server, unless an A/B run names others.
-  const modelport = await startChild('modelport', here('./modelport-process.ts'), { cpu: gatewayCpu, nodeOptions: nodeFlags === undefined ? [...SERVER_NODE_FLAGS] : nodeFlags.split(' ').filter(Boolean), env: { UPSTREAM_URL: upstreamV1 } });
+  const modelport = await startChild('modelport', here('./modelport-process.ts'), { cpu: gatewayCpu, gcMeter: true, nodeOptions: nodeFlags === undefined ? [...SERVER_NODE_FLAGS] : nodeFlags.split(' ').filter(Boolean), env: { UPSTREAM_URL: upstreamV1 } });
   children.push(modelport);
-  const floor = await startChild('floor', here('./null-proxy.ts'), { cpu: gatewayCpu, env: { UPSTREAM_PORT: String(upstream.port) } });
+  const floor = await startChild('floor', here('./null-proxy.ts'), { cpu: gatewayCpu, gcMeter: true, env: { UPSTREAM_PORT: String(upstream.port) } });
   children.push(floor);
   const portkeyPort = 18_787;
   // The shim works around Portkey's streaming bug on Node (see portkey-fetch-shim.mjs).
-  const portkey = await startChild('portkey', portkeyScript, { cpu: gatewayCpu, nodeOptions: ['--import', here('./portkey-fetch-shim.mjs')], args: [`--port=${portkeyPort}`, '--headless'], readyPattern: /running at/i, port: portkeyPort, env: { NODE_ENV: 'production' } });
+  const portkey = await startChild('portkey', portkeyScript, { cpu: gatewayCpu, gcMeter: true, nodeOptions: ['--import', here('./portkey-fetch-shim.mjs')], args: [`--port=${portkeyPort}`, '--headless'], readyPattern: /running at/i, port: portkeyPort, env: { NODE_ENV: 'production' } });
   children.push(portkey);
 
   const request = (target: Target, stream: boolean, concurrency: number): LoadConfig => {
@@ -112,11 +119,14 @@ async function main(): Promise<void> {
         // Interleaved, so drift in the machine's load hits every target alike.
         for (const target of targets) {
           const gateway = target === 'modelport' ? modelport : target === 'portkey' ? portkey : target === 'floor' ? floor : null;
+          const gcBefore = (await gateway?.gc()) ?? null;
           const cpuBefore = gateway?.cpuUs() ?? 0;
           const raw = await runLoadProcess(request(target, scenario.stream, concurrency), loadCpu);
           // CPU per request, warm-up included in both numerator and denominator only approximately: it is a cost, not a latency.
           const total = raw.requests * (1 + warmupMs / durationMs);
-          const result: Measured = { ...raw, cpuUsPerRequest: gateway && total > 0 ? (gateway.cpuUs() - cpuBefore) / total : null };
+          const cpuUsPerRequest = gateway && total > 0 ? (gateway.cpuUs() - cpuBefore) / total : null;
+          const gcAfter = (await gateway?.gc()) ?? null;
+          const result: Measured = { ...raw, cpuUsPerRequest, gc: gcBefore && gcAfter && total > 0 ? gcDuring(gcBefore, gcAfter, total) : null };
           byTarget.get(target)?.push(result);
           process.stderr.write(`${scenario.name} c=${concurrency} ${target} round ${round + 1}: ${result.rps} rps, p50 ${result.latencyUs.p50} µs, p99 ${result.latencyUs.p99} µs${result.ttftUs ? `, ttft p50 ${result.ttftUs.p50} p99 ${result.ttftUs.p99}` : ''}${result.errors ? `, ${result.errors} errors (${result.firstError})` : ''}\n`);
         }
@@ -125,6 +135,16 @@ async function main(): Promise<void> {
     }
   }
   printReport(results);
+}
+
+function gcDuring(before: GcTotals, after: GcTotals, requests: number): GcDuringCell {
+  const scavenges = after.scavenges - before.scavenges;
+  return {
+    scavengesPer1kRequests: (scavenges / requests) * 1000,
+    scavengeAvgMs: scavenges > 0 ? (after.scavengeMs - before.scavengeMs) / scavenges : 0,
+    scavengeMaxMs: after.scavengeMaxMs,
+    fullCollections: after.fullCollections - before.fullCollections,
+  };
 }
 
 function median(values: number[]): number {
@@ -138,8 +158,8 @@ function printReport(results: Result[]): void {
   const lines: string[] = [];
   lines.push(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average (1/5/15 min) before the run ${loadBefore.map((value) => value.toFixed(2)).join(' ')}, after ${os.loadavg().map((value) => value.toFixed(2)).join(' ')} (other work on the machine shows up in p99s); Portkey gateway ${portkeyVersion}; ${pin ? 'gateway pinned to CPU 1, load generator + upstream to CPU 0' : 'no CPU pinning'}; ${rounds} round(s) × ${durationMs / 1000} s per cell, medians across rounds.`);
   lines.push('');
-  lines.push('| scenario | conc. | target | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | TTFT p50 ms | TTFT p99 ms | added TTFT p50 ms | added TTFT p99 ms | gateway CPU µs/req | self-reported overhead p50/p99 µs |');
-  lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  lines.push('| scenario | conc. | target | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | TTFT p50 ms | TTFT p99 ms | added TTFT p50 ms | added TTFT p99 ms | gateway CPU µs/req | gateway scavenges per 1k req, avg / max ms | self-reported overhead p50/p99 µs |');
+  lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   const scenarios = [...new Set(results.map((result) => `${result.scenario}\u0000${result.concurrency}`))];
   for (const key of scenarios) {
     const [scenario = '', concurrencyText = '0'] = key.split('\u0000');
@@ -162,8 +182,14 @@ function printReport(results: Result[]): void {
       const overhead = runs.some((run) => run.overheadUs !== null) ? `${median(runs.map((run) => run.overheadUs?.p50 ?? 0))} / ${median(runs.map((run) => run.overheadUs?.p99 ?? 0))}` : '';
       const errors = runs.reduce((sum, run) => sum + run.errors, 0);
       const cpu = runs.some((run) => run.cpuUsPerRequest !== null) ? median(runs.map((run) => run.cpuUsPerRequest ?? 0)).toFixed(0) : '';
+      const gcRuns = runs.flatMap((run) => (run.gc === null ? [] : [run.gc]));
+      const full = gcRuns.reduce((sum, gc) => sum + gc.fullCollections, 0);
+      const gc =
+        gcRuns.length === 0
+          ? ''
+          : `${median(gcRuns.map((g) => g.scavengesPer1kRequests)).toFixed(1)}, ${median(gcRuns.map((g) => g.scavengeAvgMs)).toFixed(2)} / ${Math.max(...gcRuns.map((g) => g.scavengeMaxMs)).toFixed(2)}${full > 0 ? ` (+${full} full)` : ''}`;
       lines.push(
-        `| ${scenario} | ${concurrency} | ${target}${errors ? ` (${errors} errors)` : ''} | ${rps} | ${ms(p50)} | ${ms(p99)} | ${target === 'direct' ? '' : ms(p50 - base.p50)} | ${target === 'direct' ? '' : ms(p99 - base.p99)} | ${streamed ? ms(ttft50) : ''} | ${streamed ? ms(ttft99) : ''} | ${streamed && target !== 'direct' ? ms(ttft50 - base.ttft50) : ''} | ${streamed && target !== 'direct' ? ms(ttft99 - base.ttft99) : ''} | ${cpu} | ${overhead} |`,
+        `| ${scenario} | ${concurrency} | ${target}${errors ? ` (${errors} errors)` : ''} | ${rps} | ${ms(p50)} | ${ms(p99)} | ${target === 'direct' ? '' : ms(p50 - base.p50)} | ${target === 'direct' ? '' : ms(p99 - base.p99)} | ${streamed ? ms(ttft50) : ''} | ${streamed ? ms(ttft99) : ''} | ${streamed && target !== 'direct' ? ms(ttft50 - base.ttft50) : ''} | ${streamed && target !== 'direct' ? ms(ttft99 - base.ttft99) : ''} | ${cpu} | ${gc} | ${overhead} |`,
       );
     }
   }
