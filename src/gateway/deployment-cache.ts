@@ -3,7 +3,7 @@ import { adaptersOf } from '../core/deployment-spec.js';
 import type { TokenPrice } from '../core/pricing.js';
 import type { Logger } from '../platforms/connector.js';
 import type { DeploymentFeed } from '../services/deployment-feed.js';
-import type { DeploymentVersion } from '../store/store.js';
+import type { RowVersion } from '../store/store.js';
 import type { PassthroughTarget } from './passthrough-targets.js';
 
 /** Everything the hot path needs about one deployment, derived once per version and plan inputs. */
@@ -30,7 +30,7 @@ export interface DeploymentCache {
 
 export interface DeploymentCacheOptions {
   /** Every deployment's id and version: read on each refresh. */
-  listVersions: () => Promise<DeploymentVersion[]>;
+  listVersions: () => Promise<RowVersion[]>;
   /** Whole rows, read on a refresh only for deployments that are new or changed since the last one. */
   getMany: (ids: readonly string[]) => Promise<Deployment[]>;
   /** Changes made in this process: applied at once. */

@@ -1,4 +1,4 @@
-import type { RowVersion } from '../store/gateway-store.js';
+import type { RowVersion } from '../store/store.js';
 
 /**
  * Rows of a table held in memory by id, kept up to date from the table's ids and versions: a refresh

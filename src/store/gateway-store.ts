@@ -5,6 +5,7 @@ import { createGatewayRateLimitStore } from './gateway-rate-limit-store.js';
 import { createGatewayRouteStore } from './gateway-route-store.js';
 import type { Database } from './schema.js';
 import type { StoreDialect } from './store-dialect.js';
+import type { RowVersion } from './store.js';
 
 /**
  * Persistence of the gateway: routes (with their events), budgets and budget spend, token request
@@ -20,12 +21,6 @@ export interface GatewayStore {
   rateLimits: GatewayRateLimitStore;
   /** Closes the connection when the store opened its own (see `openGatewayStore`); otherwise a no-op. */
   close(): Promise<void>;
-}
-
-/** A row's id and version: what a cache compares to tell which rows changed. */
-export interface RowVersion {
-  id: string;
-  version: number;
 }
 
 export interface GatewayRouteRecord {

@@ -25,11 +25,11 @@ import type { StoreDialect } from './store-dialect.js';
 import type {
   DeploymentFilter,
   DeploymentPatch,
-  DeploymentVersion,
   EndpointTestRecord,
   NewDeployment,
   NewEvent,
   RollupRow,
+  RowVersion,
   Store,
 } from './store.js';
 
@@ -223,7 +223,7 @@ export class KyselyStore implements Store {
     return row === undefined ? null : toDeployment(row);
   }
 
-  private async listVersions(): Promise<DeploymentVersion[]> {
+  private async listVersions(): Promise<RowVersion[]> {
     const rows = await this.db.selectFrom('deployments').select(['id', 'version']).execute();
     return rows.map((row) => ({ id: row.id, version: toNumber(row.version) }));
   }

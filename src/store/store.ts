@@ -21,7 +21,8 @@ export interface NewDeployment {
   now: string;
 }
 
-export interface DeploymentVersion {
+/** A row's id and version: what a cache compares to tell which rows changed (deployments, routes, budgets). */
+export interface RowVersion {
   id: string;
   version: number;
 }
@@ -110,7 +111,7 @@ export interface Store {
     /** Newest first. */
     list(filter?: DeploymentFilter): Promise<Deployment[]>;
     /** Every deployment's id and version, without the rest of the row: how a cache tells what changed. */
-    listVersions(): Promise<DeploymentVersion[]>;
+    listVersions(): Promise<RowVersion[]>;
     /** The deployments with these ids that exist, in no particular order. */
     getMany(ids: readonly string[]): Promise<Deployment[]>;
     countByStatus(): Promise<Record<DeploymentStatus, number>>;
