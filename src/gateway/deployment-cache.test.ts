@@ -34,7 +34,7 @@ function cacheOver(rows: Deployment[]) {
       read.push(...ids);
       return rows.filter((row) => ids.includes(row.id));
     },
-    planInputs: () => credentials,
+    planInputs: () => ({ key: credentials, value: credentials }),
     planFor: (row) => {
       derived.push(`${row.name}@${row.version}`);
       return { price: null, passthrough: null };
@@ -95,7 +95,7 @@ describe('deployment cache', () => {
         return found;
       },
       feed,
-      planInputs: () => '',
+      planInputs: () => ({ key: '', value: null }),
       planFor: () => ({ price: null, passthrough: null }),
       refreshMs: 60_000,
       logger: { warn: () => undefined },

@@ -28,22 +28,28 @@ export interface DeploymentCache {
   close(): void;
 }
 
-export interface DeploymentCacheOptions {
+/** What a plan is derived from besides the deployment itself, with a key that changes when it does. */
+export interface PlanInputs<Inputs> {
+  key: string;
+  value: Inputs;
+}
+
+export interface DeploymentCacheOptions<Inputs> {
   /** Every deployment's id and version: read on each refresh. */
   listVersions: () => Promise<RowVersion[]>;
   /** Whole rows, read on a refresh only for deployments that are new or changed since the last one. */
   getMany: (ids: readonly string[]) => Promise<Deployment[]>;
   /** Changes made in this process: applied at once. */
   feed?: DeploymentFeed;
-  /** Derives a plan; called when a deployment or its plan inputs change. */
-  planFor: (deployment: Deployment) => Omit<ServingPlan, 'deployment' | 'adapters'>;
+  /** Derives a plan from a deployment and its inputs; called when either changes. */
+  planFor: (deployment: Deployment, inputs: Inputs) => Omit<ServingPlan, 'deployment' | 'adapters'>;
   /**
-   * What planFor reads besides the deployment itself (resolved credentials, platform settings), as a
-   * string that changes when they do. A refresh keeps a plan whose deployment version and inputs are
-   * unchanged: deriving plans validates URLs and parses options, about 30 µs a deployment, which at
-   * 1,000 deployments held the event loop for some 30 ms every second.
+   * What planFor reads besides the deployment itself (resolved credentials, platform settings), read on
+   * every refresh. A refresh keeps a plan whose deployment version and inputs key are unchanged:
+   * deriving plans validates URLs and parses options, about 30 µs a deployment, which at 1,000
+   * deployments held the event loop for some 30 ms every second.
    */
-  planInputs: (deployment: Deployment) => string;
+  planInputs: (deployment: Deployment) => PlanInputs<Inputs>;
   refreshMs: number;
   logger: Pick<Logger, 'warn'>;
 }
@@ -53,7 +59,7 @@ export interface DeploymentCacheOptions {
  * this process arrive through the deployment feed at once; other replicas' changes through the
  * periodic refresh. A refresh never replaces a newer version the feed delivered meanwhile.
  */
-export function createDeploymentCache(options: DeploymentCacheOptions): DeploymentCache {
+export function createDeploymentCache<Inputs>(options: DeploymentCacheOptions<Inputs>): DeploymentCache {
   let byName = new Map<string, ServingPlan>();
   const nameById = new Map<string, string>();
   let timer: NodeJS.Timeout | null = null;
@@ -65,9 +71,9 @@ export function createDeploymentCache(options: DeploymentCacheOptions): Deployme
     const plan: ServingPlan = {
       deployment,
       adapters: new Set(adaptersOf(deployment.config).map((adapter) => adapter.id)),
-      ...options.planFor(deployment),
+      ...options.planFor(deployment, inputs.value),
     };
-    inputsOf.set(plan, inputs);
+    inputsOf.set(plan, inputs.key);
     return plan;
   };
 
@@ -80,7 +86,7 @@ export function createDeploymentCache(options: DeploymentCacheOptions): Deployme
   /** The current plan when it was derived from this very version and the same inputs; else a new one. */
   const planOf = (deployment: Deployment, current: ServingPlan | undefined): ServingPlan => {
     const inputs = options.planInputs(deployment);
-    const unchanged = current !== undefined && current.deployment.id === deployment.id && current.deployment.version === deployment.version && inputsOf.get(current) === inputs;
+    const unchanged = current !== undefined && current.deployment.id === deployment.id && current.deployment.version === deployment.version && inputsOf.get(current) === inputs.key;
     return unchanged ? current : build(deployment, inputs);
   };
 

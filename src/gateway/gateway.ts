@@ -116,10 +116,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
     refreshMs: options.refreshMs,
     logger,
     planInputs(deployment) {
-      const context = deps.contexts.create(deployment.id, deployment.config, never);
-      return JSON.stringify([context.credentials, context.settings]);
+      const { credentials, settings } = deps.contexts.create(deployment.id, deployment.config, never);
+      return { key: JSON.stringify([credentials, settings]), value: credentials };
     },
-    planFor(deployment) {
+    planFor(deployment, credentials) {
       const connector = deps.registry.has(deployment.platform) ? deps.registry.get(deployment.platform) : null;
       const resolver = options.passthrough[deployment.platform];
       let passthrough = null;
@@ -127,7 +127,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       // byte: the connector path applies the platform's checks and refuses it.
       if (resolver && connector && connector.validate(deployment.config).length === 0) {
         try {
-          passthrough = resolver(deployment, deps.contexts.create(deployment.id, deployment.config, never).credentials);
+          passthrough = resolver(deployment, credentials);
         } catch {
           passthrough = null; // the connector path reports what is wrong
         }
