@@ -1,9 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createStore } from '../store/create-store.js';
-import { openGatewayStore } from '../store/gateway-database.js';
+import { createGatewayDatabase, type GatewayDatabase } from '../../test/helpers/gateway-database.js';
 import type { GatewayBudgetRecord, GatewayBudgetStore, GatewayStore } from '../store/gateway-store.js';
 import { BudgetExceededError } from './budget-exceeded-error.js';
 import { createBudgetLedger, periodStartOf, type BudgetLedger } from './budget-ledger.js';
@@ -11,7 +7,7 @@ import { createBudgetLedger, periodStartOf, type BudgetLedger } from './budget-l
 const day = Date.parse('2025-03-01T12:00:00.000Z');
 
 describe('budget ledger', () => {
-  let directory: string;
+  let database: GatewayDatabase;
   let store: GatewayStore;
   let budget: GatewayBudgetRecord;
   let now = day;
@@ -34,12 +30,8 @@ describe('budget ledger', () => {
   };
 
   beforeEach(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'modelport-ledger-'));
-    const file = join(directory, 'modelport.db');
-    const main = await createStore(file);
-    await main.migrate();
-    await main.close();
-    store = openGatewayStore(file);
+    database = await createGatewayDatabase();
+    store = database.open();
     budget = await store.budgets.create({ id: 'b', scope: 'deployment', target: 'a', period: 'day', limitUsd: 10, action: 'reject', now: new Date(day).toISOString() });
     now = day;
     leases = 0;
@@ -47,8 +39,7 @@ describe('budget ledger', () => {
   });
   afterEach(async () => {
     for (const each of ledgers) await each.close().catch(() => undefined);
-    await store.close();
-    await rm(directory, { recursive: true, force: true });
+    await database.dispose();
   });
 
   const spent = async () => (await store.budgets.periods([periodStartOf('day', now)]))[0]?.spentUsd ?? 0;

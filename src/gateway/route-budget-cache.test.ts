@@ -1,9 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createStore } from '../store/create-store.js';
-import { openGatewayStore } from '../store/gateway-database.js';
+import { createGatewayDatabase, type GatewayDatabase } from '../../test/helpers/gateway-database.js';
 import type { GatewayStore } from '../store/gateway-store.js';
 import { createRouteBudgetCache } from './route-budget-cache.js';
 
@@ -12,8 +8,7 @@ const event = { kind: 'route-created', reason: 'created', actor: 'test' };
 const spec = (deployment: string) => ({ targets: [{ deployment, weight: 1 }] });
 
 describe('the gateway’s route and budget cache', () => {
-  let directory: string;
-  let stores: GatewayStore[];
+  let database: GatewayDatabase;
   /** This replica's store, counting the ids it reads whole rows for. */
   let own: GatewayStore;
   let wholeRowReads: string[];
@@ -21,14 +16,9 @@ describe('the gateway’s route and budget cache', () => {
   let other: GatewayStore;
 
   beforeEach(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'modelport-route-cache-'));
-    const url = join(directory, 'modelport.db');
-    const main = await createStore(url);
-    await main.migrate();
-    await main.close();
-    const base = openGatewayStore(url);
-    other = openGatewayStore(url);
-    stores = [base, other];
+    database = await createGatewayDatabase();
+    const base = database.open();
+    other = database.open();
     wholeRowReads = [];
     own = {
       ...base,
@@ -36,10 +26,7 @@ describe('the gateway’s route and budget cache', () => {
       budgets: { ...base.budgets, getMany: (ids) => (wholeRowReads.push(...ids), base.budgets.getMany(ids)) },
     };
   });
-  afterEach(async () => {
-    for (const store of stores) await store.close();
-    await rm(directory, { recursive: true, force: true });
-  });
+  afterEach(() => database.dispose());
 
   const cacheWith = (warnings: string[] = []) =>
     createRouteBudgetCache({ store: own, refreshMs: 60_000, logger: { warn: (message, fields) => warnings.push(`${message} ${JSON.stringify(fields)}`) } });

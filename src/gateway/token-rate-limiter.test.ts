@@ -1,11 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RateLimitedError } from '../core/errors/index.js';
 import type { Principal } from '../services/auth/token-service.js';
-import { createStore } from '../store/create-store.js';
-import { openGatewayStore } from '../store/gateway-database.js';
+import { createGatewayDatabase, type GatewayDatabase } from '../../test/helpers/gateway-database.js';
 import type { GatewayRateLimitStore, GatewayStore } from '../store/gateway-store.js';
 import { createTokenRateLimiter, RATE_WINDOW_MS, type TokenRateLimiter } from './token-rate-limiter.js';
 
@@ -19,7 +15,7 @@ const principal = (requestsPerMinute: number | null, tokenId: string | null = 't
 
 /** The limiter over a real SQLite gateway store, counting what it asks of the store. */
 describe('token rate limiter', () => {
-  let directory: string;
+  let database: GatewayDatabase;
   let gatewayStore: GatewayStore;
   let leases: number;
   let store: GatewayRateLimitStore;
@@ -27,12 +23,8 @@ describe('token rate limiter', () => {
   const clock = { now: () => now };
 
   beforeEach(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'modelport-rate-'));
-    const url = join(directory, 'modelport.db');
-    const main = await createStore(url);
-    await main.migrate();
-    await main.close();
-    gatewayStore = openGatewayStore(url);
+    database = await createGatewayDatabase();
+    gatewayStore = database.open();
     leases = 0;
     store = {
       lease: (request) => {
@@ -44,8 +36,7 @@ describe('token rate limiter', () => {
     now = 100 * RATE_WINDOW_MS + 1_000;
   });
   afterEach(async () => {
-    await gatewayStore.close();
-    await rm(directory, { recursive: true, force: true });
+    await database.dispose();
   });
 
   /** Admits one request; true when admitted, the error when refused. */
