@@ -31,7 +31,6 @@ import { createMetricsService } from './services/metrics-service.js';
 import { createPlatformService } from './services/platform-service.js';
 import { createStore } from './store/create-store.js';
 import { openGatewayStore } from './store/gateway-database.js';
-import { withPacedRequestWrites } from './store/gateway-paced-writes.js';
 import type { GatewayStore } from './store/gateway-store.js';
 import type { Store } from './store/store.js';
 import { systemClock } from './support/clock.js';
@@ -120,8 +119,8 @@ export async function createModelport(config: Config, env: Record<string, string
 
   const ownerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const recorder = createMetricsRecorder({
-    // Raw request rows go out in small chunks, so a flush never stalls requests sharing the database.
-    store: withPacedRequestWrites(store),
+    // The recorder writes raw rows in slices with a yield between them (RAW_ROWS_PER_INSERT).
+    store,
     writerId: ownerId,
     clock,
     flushIntervalMs: config.MODELPORT_METRICS_FLUSH_MS,
