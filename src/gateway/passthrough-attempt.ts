@@ -1,5 +1,5 @@
 import type { Clock } from '../core/runtime.js';
-import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import {
   ModelportError,
   PlatformApiError,
@@ -16,7 +16,7 @@ import { estimateTokens } from '../platforms/openai-upstream/token-estimate.js';
 import { errorCodeOf, type AttemptOutcome, type AttemptRequest, type AttemptStart } from './attempt.js';
 import type { PassthroughTarget } from './passthrough-targets.js';
 import { inspectEvent, plainEvents, SseEventSplitter, usageOf, type UsageCounts } from './sse-tap.js';
-import type { UpstreamClient } from './upstream-client.js';
+import type { UpstreamCall, UpstreamClient, UpstreamResponse } from './upstream-client.js';
 
 /** Largest non-streamed response or error body read from an upstream. */
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -50,7 +50,7 @@ export async function startPassthroughAttempt(
     upstreamBody['max_tokens'] = request.maxTokensCap;
   }
   const payload = Buffer.from(JSON.stringify(upstreamBody));
-  const { request: outgoing, response } = client.post(target.chatUrl, target.headers, payload, target.platform);
+  const call = client.post(target.chatUrl, target.headers, payload, target.platform);
 
   // One timer: first the first-token deadline, then (once started) whatever is left of the request's.
   let timer: NodeJS.Timeout | null = null;
@@ -59,7 +59,7 @@ export async function startPassthroughAttempt(
     if (timer !== null) clearTimeout(timer);
     timer = setTimeout(() => {
       timeoutError = new TimeoutError(what, ms);
-      outgoing.destroy(timeoutError);
+      call.abort(timeoutError);
     }, Math.max(1, ms));
   };
   const disarm = () => {
@@ -68,7 +68,7 @@ export async function startPassthroughAttempt(
   };
   const firstDeadline = Math.min(request.firstTokenTimeoutMs, request.requestTimeoutMs);
   arm(firstDeadline, request.stream ? `the first token from ${request.plan.deployment.name}` : `the response from ${request.plan.deployment.name}`);
-  const stopWatching = request.client.onGone(() => outgoing.destroy(clientClosed()));
+  const stopWatching = request.client.onGone(() => call.abort(clientClosed()));
   const cleanup = () => {
     disarm();
     stopWatching();
@@ -86,17 +86,17 @@ export async function startPassthroughAttempt(
     };
   };
 
-  let upstream: IncomingMessage;
+  let upstream: UpstreamResponse;
   try {
-    upstream = await response;
+    upstream = await call.response;
   } catch (error) {
     const failure = timeoutError ?? (request.client.gone ? clientClosed() : toModelportError(error));
     return failed(failure, true);
   }
 
-  const status = upstream.statusCode ?? 502;
+  const status = upstream.status;
   if (status >= 400) {
-    const text = await readBody(upstream, MAX_ERROR_BODY_BYTES).catch(() => '');
+    const text = await readBody(upstream, call, MAX_ERROR_BODY_BYTES).catch(() => '');
     const error = upstreamError(target, status, text, upstream.headers['retry-after'], clock.now());
     return failed(error.error, error.fallback);
   }
@@ -104,7 +104,7 @@ export async function startPassthroughAttempt(
   if (!request.stream) {
     let body: Buffer;
     try {
-      body = await readBodyBytes(upstream, MAX_BODY_BYTES);
+      body = await readBodyBytes(upstream, call, MAX_BODY_BYTES);
     } catch (error) {
       return failed(timeoutError ?? (request.client.gone ? clientClosed() : toModelportError(error)), true);
     }
@@ -129,7 +129,7 @@ export async function startPassthroughAttempt(
     };
   }
 
-  return startStream(upstream, outgoing, request, clock, start, {
+  return startStream(upstream, call, request, clock, start, {
     rearm: () => arm(request.requestTimeoutMs - (clock.monotonic() - start), `the response from ${request.plan.deployment.name}`),
     cleanup,
     failed,
@@ -152,8 +152,8 @@ interface StreamControls {
 
 /** Holds the stream until its first token, then pipes it. */
 function startStream(
-  upstream: IncomingMessage,
-  outgoing: ClientRequest,
+  upstream: UpstreamResponse,
+  call: UpstreamCall,
   request: AttemptRequest,
   clock: PassthroughClock,
   start: number,
@@ -174,9 +174,8 @@ function startStream(
     const fail = (error: ModelportError) => {
       if (settled) return;
       settled = true;
-      stopHolding();
       resolve(controls.failed(error, true));
-      upstream.destroy();
+      call.abort(error);
     };
 
     const commit = () => {
@@ -222,24 +221,13 @@ function startStream(
     const onHeldEnd = () => fail(new PlatformApiError(controls.platform, 'stream ended before the first token', undefined, { retryable: true }));
     const onHeldLost = () =>
       fail(controls.timeoutError() ?? (request.client.gone ? clientClosed() : new PlatformApiError(controls.platform, 'connection lost before the first token', undefined, { retryable: true })));
-    // Only our own listeners are ever removed: node:http keeps its own on 'end' for connection reuse.
-    const stopHolding = () => {
-      upstream.off('data', onHeldData);
-      upstream.off('end', onHeldEnd);
-      upstream.off('error', onHeldLost);
-      upstream.off('aborted', onHeldLost);
-    };
-    upstream.on('data', onHeldData);
-    upstream.once('end', onHeldEnd);
-    upstream.once('error', onHeldLost);
-    upstream.once('aborted', onHeldLost);
+    upstream.read({ data: onHeldData, end: onHeldEnd, error: onHeldLost });
 
     // Phase 2: bytes flow to the client as they come; only marker events are looked into.
     function pipe(out: ServerResponse): Promise<AttemptOutcome> {
       return new Promise<AttemptOutcome>((finish) => {
         let done = false;
         let midStreamError: ModelportError | null = null;
-        stopHolding();
 
         const complete = (error: ModelportError | null) => {
           if (done) return;
@@ -286,17 +274,17 @@ function startStream(
             }
           }
           if (midStreamError !== null) {
-            // complete first: destroying emits 'aborted' synchronously, which would report a lost connection.
+            // complete first: aborting reports the abort to the reader, which would call it a lost connection.
             complete(midStreamError);
-            upstream.destroy();
+            call.abort(midStreamError);
           }
         };
 
         out.once('close', () => {
           if (!out.writableFinished && !done) {
-            complete(clientClosed());
-            outgoing.destroy();
-            upstream.destroy();
+            const closed = clientClosed();
+            complete(closed);
+            call.abort(closed);
           }
         });
 
@@ -306,7 +294,7 @@ function startStream(
         process(pendingAfterCommit);
         pendingAfterCommit = [];
         if (done) return;
-        upstream.on('data', (chunk: Buffer) => {
+        const data = (chunk: Buffer) => {
           if (done) return;
           // The bulk of a stream: whole token events and nothing to look into. Forwarded as they came.
           const plain = splitter.isIdle() ? plainEvents(chunk) : null;
@@ -323,8 +311,8 @@ function startStream(
           events.length = 0;
           splitter.split(chunk, events);
           process(events);
-        });
-        upstream.once('end', () => {
+        };
+        const end = () => {
           if (done) return;
           const rest = splitter.takeRest();
           if (rest !== null && rest.length > 0) process([Buffer.concat([rest, Buffer.from('\n\n')])]);
@@ -332,10 +320,9 @@ function startStream(
           if (!sawEnd) return complete(new PlatformApiError(controls.platform, 'stream ended unexpectedly (no finish_reason and no [DONE])', undefined, { retryable: true }));
           out.end();
           complete(null);
-        });
+        };
         const lost = () => complete(controls.timeoutError() ?? (request.client.gone ? clientClosed() : new PlatformApiError(controls.platform, 'connection lost mid-stream', undefined, { retryable: true })));
-        upstream.once('error', lost);
-        upstream.once('aborted', lost);
+        upstream.read({ data, end, error: lost });
         upstream.resume();
       });
     }
@@ -367,26 +354,24 @@ function upstreamError(target: PassthroughTarget, status: number, body: string, 
   return { error: new PlatformApiError(platform, `unexpected answer (HTTP ${status}): ${message}`, status, { retryable: false }), fallback: false };
 }
 
-function readBody(message: IncomingMessage, maxBytes: number): Promise<string> {
-  return readBodyBytes(message, maxBytes).then((bytes) => bytes.toString('utf8'));
+function readBody(response: UpstreamResponse, call: UpstreamCall, maxBytes: number): Promise<string> {
+  return readBodyBytes(response, call, maxBytes).then((bytes) => bytes.toString('utf8'));
 }
 
 /** The whole body as received: a non-streamed answer is passed on as these bytes, never re-encoded. */
-function readBodyBytes(message: IncomingMessage, maxBytes: number): Promise<Buffer> {
+function readBodyBytes(response: UpstreamResponse, call: UpstreamCall, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    message.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        message.destroy(new PlatformApiError('upstream', `response larger than ${maxBytes} bytes`, undefined, { retryable: false }));
-        return;
-      }
-      chunks.push(chunk);
+    response.read({
+      data(chunk) {
+        size += chunk.length;
+        if (size > maxBytes) call.abort(new PlatformApiError('upstream', `response larger than ${maxBytes} bytes`, undefined, { retryable: false }));
+        else chunks.push(chunk);
+      },
+      end: () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)),
+      error: reject,
     });
-    message.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
-    message.once('error', reject);
-    message.once('aborted', () => reject(new PlatformApiError('upstream', 'connection lost while reading the response', undefined, { retryable: true })));
   });
 }
 
