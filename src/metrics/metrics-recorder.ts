@@ -3,6 +3,7 @@ import type { RequestRecord } from '../core/invocation.js';
 import type { Clock, Logger } from '../core/runtime.js';
 import { InternalError } from '../core/errors/index.js';
 import type { RollupRow, Store } from '../store/store.js';
+import { RawRowBuffer } from './raw-row-buffer.js';
 import { createLatencySketch, type LatencySketch } from './latency-sketch.js';
 import { RESOLUTION_MS, rollupSeriesId, type RollupResolution } from './rollup-resolution.js';
 
@@ -170,7 +171,7 @@ export function createMetricsRecorder(options: MetricsRecorderOptions): MetricsR
   const maxBufferedRequests = options.maxBufferedRequests ?? DEFAULT_MAX_BUFFERED_REQUESTS;
   const writerPrefix = `${options.writerId}~${instanceNonce()}`;
 
-  let pendingRequests: RequestRecord[] = [];
+  const pendingRequests = new RawRowBuffer(maxBufferedRequests);
   const rollups = new Map<string, DeploymentRollups>();
   let bucketCount = 0;
   let generation = 0;
@@ -225,8 +226,7 @@ export function createMetricsRecorder(options: MetricsRecorderOptions): MetricsR
 
   function record(input: RequestRecord): void {
     const request = sanitize(input, clock);
-    if (pendingRequests.length < maxBufferedRequests) pendingRequests.push(request);
-    else droppedRequests++;
+    if (!pendingRequests.push(request)) droppedRequests++;
 
     const finishedAt = request.startedAt + request.latencyMs;
     const entry = rollupsOf(request.deploymentId);
@@ -294,28 +294,26 @@ export function createMetricsRecorder(options: MetricsRecorderOptions): MetricsR
   }
 
   async function writeRequests(): Promise<unknown> {
-    const batch = pendingRequests;
-    pendingRequests = [];
-    for (let start = 0; start < batch.length; start += RAW_ROWS_PER_INSERT) {
-      if (start > 0) await yieldToIo();
+    // Rows that arrive while this flush yields wait for the next one. Each slice becomes objects only
+    // now, just before its insert.
+    let remaining = pendingRequests.length;
+    while (remaining > 0) {
+      const slice = pendingRequests.takeOldest(Math.min(RAW_ROWS_PER_INSERT, remaining));
+      remaining -= slice.length;
       try {
-        await store.requests.insertMany(batch.slice(start, start + RAW_ROWS_PER_INSERT));
+        await store.requests.insertMany(slice);
       } catch (error) {
-        requeue(batch.slice(start));
+        requeue(slice);
         return error;
       }
+      if (remaining > 0) await yieldToIo();
     }
     return null;
   }
 
   /** Puts unwritten raw rows back ahead of newer ones, keeping the oldest up to the cap. */
   function requeue(unwritten: RequestRecord[]): void {
-    const merged = unwritten.concat(pendingRequests);
-    if (merged.length > maxBufferedRequests) {
-      droppedRequests += merged.length - maxBufferedRequests;
-      merged.length = maxBufferedRequests;
-    }
-    pendingRequests = merged;
+    droppedRequests += pendingRequests.putBack(unwritten);
   }
 
   function dropFinishedBuckets(now: number): void {
