@@ -50,7 +50,7 @@ export interface UpstreamResponse {
 }
 
 export interface BodyReader {
-  /** A piece of the body, de-chunked. It shares memory with the socket's read: copy what you keep long. */
+  /** A piece of the body, de-chunked. It may share memory with other pieces of the same read. */
   data(chunk: Buffer): void;
   end(): void;
   /** The body did not arrive whole: the connection was lost, the response was malformed, or the call was aborted. */
@@ -250,10 +250,17 @@ class OriginPool {
   private open(): Connection {
     const { secure, host, port, lookup, ca } = this.origin;
     const socketOptions = { host, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 10_000, ...(lookup ? { lookup } : {}) };
-    const socket = secure
-      ? tls.connect({ ...socketOptions, ALPNProtocols: ['http/1.1'], ...(isIP(host) === 0 ? { servername: host } : {}), ...(ca ? { ca } : {}) })
-      : net.connect(socketOptions);
-    const connection = new Connection(socket, this);
+    let connection: Connection;
+    if (secure) {
+      const socket = tls.connect({ ...socketOptions, ALPNProtocols: ['http/1.1'], ...(isIP(host) === 0 ? { servername: host } : {}), ...(ca ? { ca } : {}) });
+      connection = new Connection(socket, this, false);
+    } else {
+      const onRead = (length: number) => {
+        connection.onRead(SHARED_READ_BUFFER.subarray(0, length));
+        return true;
+      };
+      connection = new Connection(net.connect({ ...socketOptions, onread: { buffer: SHARED_READ_BUFFER, callback: onRead } }), this, true);
+    }
     this.all.add(connection);
     return connection;
   }
@@ -272,8 +279,10 @@ class Connection implements ResponseParserEvents {
   constructor(
     private readonly socket: Socket,
     private readonly pool: OriginPool,
+    /** Reads land in SHARED_READ_BUFFER, which the next read overwrites: body bytes are copied out. */
+    private readonly sharedReads: boolean,
   ) {
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (!sharedReads) socket.on('data', (chunk: Buffer) => this.onRead(chunk));
     socket.on('error', (error: Error) => this.onClosed(error));
     socket.on('end', () => this.onClosed(null));
     socket.on('close', () => this.onClosed(null));
@@ -318,7 +327,8 @@ class Connection implements ResponseParserEvents {
   }
 
   body(slice: Buffer): void {
-    this.exchange?.onBody(slice);
+    // A copy of a small slice comes from Buffer's shared pool: cheaper than an ArrayBuffer per read.
+    this.exchange?.onBody(this.sharedReads ? Buffer.from(slice) : slice);
   }
 
   complete(): void {
@@ -333,7 +343,7 @@ class Connection implements ResponseParserEvents {
     exchange?.onComplete();
   }
 
-  private onData(chunk: Buffer): void {
+  onRead(chunk: Buffer): void {
     const exchange = this.exchange;
     if (exchange === null) {
       // Nothing was asked: an idle connection the server writes to is not one to reuse.
@@ -364,6 +374,12 @@ class Connection implements ResponseParserEvents {
 }
 
 const EMPTY = Buffer.alloc(0);
+/**
+ * Plain-HTTP connections read into this one buffer (net's `onread`) instead of a new ArrayBuffer per
+ * read, which V8 must track and sweep at every scavenge. One is enough: reads are handled one at a time,
+ * to the end, on this thread.
+ */
+const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 function shuttingDown(platform: string): PlatformApiError {
   return new PlatformApiError(platform, 'the gateway is shutting down', undefined, { retryable: true });
