@@ -339,12 +339,22 @@ describe('createUpstreamClient connections', () => {
     const fixtures = new URL('../../test/fixtures/tls/', import.meta.url);
     const key = readFileSync(new URL('localhost-key.pem', fixtures));
     const cert = readFileSync(new URL('localhost-cert.pem', fixtures));
-    const server = createSecureServer({ key, cert }, (_request, response) => response.end('secure'));
+    const server = createSecureServer({ key, cert }, (_request, response) => setTimeout(() => response.end('secure'), 10));
+    const resumed: boolean[] = [];
+    server.on('secureConnection', (socket) => socket.once('data', () => resumed.push(socket.isSessionReused())));
     const port = await listen(server);
-    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    cleanups.push(() => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    });
     const url = new URL(`https://localhost:${port}/v1/chat/completions`);
 
-    expect(await readAll(await newClient({ ca: cert }).post(url, {}, Buffer.from('{}'), 'p').response)).toBe('secure');
+    const client = newClient({ ca: cert });
+    expect(await readAll(await client.post(url, {}, Buffer.from('{}'), 'p').response)).toBe('secure');
+    // Two at once: one reuses the kept-alive connection, the other opens a second, resuming the TLS session.
+    const both = await Promise.all([1, 2].map(async () => readAll(await client.post(url, {}, Buffer.from('{}'), 'p').response)));
+    expect(both).toEqual(['secure', 'secure']);
+    expect(resumed).toEqual([false, true]);
     const untrusted = (await newClient().post(url, {}, Buffer.from('{}'), 'p').response.catch((error: unknown) => error)) as PlatformApiError;
     expect(untrusted.message).toMatch(/^p: could not reach the server \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\)$/);
   });

@@ -143,8 +143,8 @@ export function createUpstreamClient(options: UpstreamClientOptions = {}): Upstr
         destination = destinationOf(url);
         head = `${destination.requestLine}${headerBlockOf(headers)}content-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`;
       } catch (error) {
-        const name = error instanceof InvalidHeaderError ? error.header : 'the URL';
-        exchange.fail(new PlatformApiError(platform, `cannot send the request: invalid header ${name}`, undefined, { retryable: false }));
+        if (!(error instanceof InvalidHeaderError)) throw error;
+        exchange.fail(new PlatformApiError(platform, `cannot send the request: invalid header ${error.header}`, undefined, { retryable: false }));
         return exchange;
       }
       // One buffer, one write: the head and the body leave in the same segment.
@@ -188,6 +188,8 @@ class OriginPool {
   private readonly all = new Set<Connection>();
   private readonly waiting: Exchange[] = [];
   private closed = false;
+  /** The last TLS session the server gave: a new connection resumes it instead of a full handshake. */
+  private tlsSession: Buffer | undefined;
 
   constructor(
     private readonly origin: Origin,
@@ -252,7 +254,8 @@ class OriginPool {
     const socketOptions = { host, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 10_000, ...(lookup ? { lookup } : {}) };
     let connection: Connection;
     if (secure) {
-      const socket = tls.connect({ ...socketOptions, ALPNProtocols: ['http/1.1'], ...(isIP(host) === 0 ? { servername: host } : {}), ...(ca ? { ca } : {}) });
+      const socket = tls.connect({ ...socketOptions, ALPNProtocols: ['http/1.1'], session: this.tlsSession, ...(isIP(host) === 0 ? { servername: host } : {}), ...(ca ? { ca } : {}) });
+      socket.on('session', (session: Buffer) => (this.tlsSession = session));
       connection = new Connection(socket, this, false);
     } else {
       const onRead = (length: number) => {
