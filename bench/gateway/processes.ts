@@ -2,6 +2,7 @@
 // when they print "READY <port>", stopped by their own pid.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,12 +42,15 @@ function pinned(cpu: string | null, command: string, args: string[]): [string, s
   return cpu !== null && canPin ? ['taskset', ['-c', cpu, command, ...args]] : [command, args];
 }
 
-/** Starts `node <args>` (or a TypeScript file through tsx) and waits for "READY <port>" on stdout. */
-export async function startChild(label: string, script: string, options: { cpu: string | null; env?: Record<string, string>; args?: string[]; nodeOptions?: string[]; readyPattern?: RegExp; port?: number; gcMeter?: boolean }): Promise<Child> {
+/**
+ * Starts `node <args>` (or a TypeScript file through tsx) and waits for "READY <port>" on stdout; with
+ * `executable`, starts that program with `args` instead and waits until `port` accepts connections.
+ */
+export async function startChild(label: string, script: string, options: { cpu: string | null; env?: Record<string, string>; args?: string[]; nodeOptions?: string[]; readyPattern?: RegExp; port?: number; gcMeter?: boolean; executable?: boolean }): Promise<Child> {
   const gcFile = options.gcMeter ? join(mkdtempSync(join(tmpdir(), 'modelport-bench-gc-')), 'gc.json') : null;
   const meter = gcFile === null ? [] : ['--import', here('./gc-meter.mjs')];
   const nodeArgs = [...meter, ...(options.nodeOptions ?? []), ...(script.endsWith('.ts') ? typescript : []), script, ...(options.args ?? [])];
-  const [command, args] = pinned(options.cpu, process.execPath, nodeArgs);
+  const [command, args] = options.executable ? pinned(options.cpu, script, options.args ?? []) : pinned(options.cpu, process.execPath, nodeArgs);
   const env = { ...process.env, ...options.env, ...(gcFile === null ? {} : { MODELPORT_BENCH_GC_FILE: gcFile }) };
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -66,6 +70,18 @@ export async function startChild(label: string, script: string, options: { cpu: 
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
     child.once('exit', (code) => reject(new Error(`${label} exited (${code}): ${output.slice(-2_000)}`)));
+    if (options.executable && options.port !== undefined) {
+      const port = options.port;
+      const poll = () =>
+        connect(port, '127.0.0.1')
+          .once('connect', function (this: Socket) {
+            this.destroy();
+            clearTimeout(timer);
+            resolve(port);
+          })
+          .once('error', () => setTimeout(poll, 50));
+      poll();
+    }
   });
   // Keep draining output so a chatty child never blocks on a full pipe.
   child.stdout?.resume();

@@ -1,6 +1,6 @@
 // Gateway benchmark: direct calls to a fake OpenAI-compatible upstream on loopback, the same calls
 // through modelport, and through Portkey's open-source gateway (@portkey-ai/gateway), side by side in
-// one run. Reports added latency p50/p99 at concurrency 1 and 16, added TTFT for streams, and maximum
+// one run (and nginx as a native reference when it is installed). Reports added latency p50/p99 at concurrency 1 and 16, added TTFT for streams, and maximum
 // throughput. modelport runs with metrics recording, a budget and Prometheus metrics on.
 //
 // Run: npx tsx bench/gateway/run.ts [--quick] [--rounds N] [--no-pin] [--scenario <part of a name>]
@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import type { LoadConfig, LoadResult } from './load.js';
 import { canPin, here, runLoadProcess, setScenario, startChild, type Child, type GcTotals } from './processes.js';
 import { SERVER_NODE_FLAGS } from '../../src/support/server-node-flags.js';
+import { nginxReference } from './nginx-reference.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -33,7 +34,7 @@ const answerAfter20Ms = { latencyMs: 20, ttftMs: 0, tokens: 16, tokenIntervalMs:
 const answerAtOnce = { latencyMs: 0, ttftMs: 0, tokens: 16, tokenIntervalMs: 0 };
 const streamAfter20Ms = { latencyMs: 0, ttftMs: 20, tokens: 16, tokenIntervalMs: 1 };
 
-type Target = 'direct' | 'floor' | 'modelport' | 'portkey';
+type Target = 'direct' | 'floor' | 'nginx' | 'modelport' | 'portkey';
 /** A load result plus the gateway process's CPU time per request (µs) and its collections, when a gateway was in the path. */
 type Measured = LoadResult & { cpuUsPerRequest: number | null; gc: GcDuringCell | null };
 /** V8's collections in the gateway during one cell (gc-meter.mjs). */
@@ -65,6 +66,13 @@ async function main(): Promise<void> {
   // The shim works around Portkey's streaming bug on Node (see portkey-fetch-shim.mjs).
   const portkey = await startChild('portkey', portkeyScript, { cpu: gatewayCpu, gcMeter: true, nodeOptions: ['--import', here('./portkey-fetch-shim.mjs')], args: [`--port=${portkeyPort}`, '--headless'], readyPattern: /running at/i, port: portkeyPort, env: { NODE_ENV: 'production' } });
   children.push(portkey);
+  const nginxSetup = nginxReference(upstream.port, 18_788);
+  const nginx = nginxSetup === null ? null : await startChild('nginx', nginxSetup.executable, { cpu: gatewayCpu, executable: true, args: nginxSetup.args, port: nginxSetup.port });
+  if (nginx === null) process.stderr.write('nginx is not installed: no native reference row (apt-get install nginx-light)\n');
+  else {
+    children.push(nginx);
+    targets.splice(2, 0, 'nginx');
+  }
 
   const request = (target: Target, stream: boolean, concurrency: number): LoadConfig => {
     const body = JSON.stringify({
@@ -77,6 +85,7 @@ async function main(): Promise<void> {
     if (target === 'direct') return { ...base, port: upstream.port, headers: { authorization: 'Bearer sk-bench' } };
     if (target === 'modelport') return { ...base, port: modelport.port, headers: { authorization: 'Bearer sk-bench' } };
     if (target === 'floor') return { ...base, port: floor.port, headers: { authorization: 'Bearer sk-bench' } };
+    if (target === 'nginx' && nginx !== null) return { ...base, port: nginx.port, headers: { authorization: 'Bearer sk-bench' } };
     return { ...base, port: portkey.port, headers: { authorization: 'Bearer sk-bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': upstreamV1 } };
   };
 
@@ -118,7 +127,7 @@ async function main(): Promise<void> {
       for (let round = 0; round < rounds; round++) {
         // Interleaved, so drift in the machine's load hits every target alike.
         for (const target of targets) {
-          const gateway = target === 'modelport' ? modelport : target === 'portkey' ? portkey : target === 'floor' ? floor : null;
+          const gateway = target === 'modelport' ? modelport : target === 'portkey' ? portkey : target === 'floor' ? floor : target === 'nginx' ? nginx : null;
           const gcBefore = (await gateway?.gc()) ?? null;
           const cpuBefore = gateway?.cpuUs() ?? 0;
           const raw = await runLoadProcess(request(target, scenario.stream, concurrency), loadCpu);
@@ -214,6 +223,7 @@ function printReport(results: Result[]): void {
   lines.push(`| added p99 at c16 ≤ ⅓ of Portkey's | ${ms(modelportP99)} ms vs ${ms(portkeyP99)} ms (${((modelportP99 / Math.max(1, portkeyP99)) * 100).toFixed(0)}%) | ${modelportP99 <= portkeyP99 / 3 ? 'yes' : 'no'} |`);
   lines.push(`| added p99 at c16 ≤ 1 ms | ${ms(modelportP99)} ms | ${modelportP99 <= 1000 ? 'yes' : 'no'} |`);
   lines.push(`| added TTFT p99 (streams, c16) ≤ 1 ms | ${ms(modelportTtft)} ms (Portkey ${ms(added('portkey', streaming, ttft99))} ms) | ${modelportTtft <= 1000 ? 'yes' : 'no'} |`);
+  if (targets.includes('nginx')) lines.push(`| (reference) nginx, same cells: added p99 at c16, added TTFT p99 | ${ms(added('nginx', nonStream, p99))} ms, ${ms(added('nginx', streaming, ttft99))} ms | |`);
   lines.push(`| throughput ≥ 90% of direct (upstream 20 ms, c64) | ${(ratio('throughput, upstream 20 ms') * 100).toFixed(0)}% | ${ratio('throughput, upstream 20 ms') >= 0.9 ? 'yes' : 'no'} |`);
   lines.push(`| throughput ≥ 90% of direct (upstream 0 ms, c64: proxy ceiling) | ${(ratio('throughput, upstream 0 ms (proxy ceiling)') * 100).toFixed(0)}% | ${ratio('throughput, upstream 0 ms (proxy ceiling)') >= 0.9 ? 'yes' : 'no'} |`);
   process.stdout.write(`${lines.join('\n')}\n`);
