@@ -1,5 +1,6 @@
 import dns, { type LookupAddress, type LookupAllOptions, type LookupOptions } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
+import { Agent } from 'undici';
 import { addressRefusal, type OutboundUrlPolicy } from './url-guard.js';
 
 /**
@@ -94,21 +95,23 @@ export async function resolveChecked(
 }
 
 /**
- * `fetch` for user-supplied URLs: resolves the URL's host name through the guard before `base` sends
- * the request, and throws RefusedAddressError (before `base` is called) when it may not be reached.
+ * `fetch` for user-supplied URLs. Each request goes through a dispatcher (undici's `Agent`) whose
+ * connections resolve host names with `createGuardedLookup`, so the address judged is the address
+ * connected to: a DNS answer that changes after a check (rebinding) is judged again at the connect.
+ * The name is also resolved and judged before `base` is called, so a refused URL fails with the
+ * refusal itself (RefusedAddressError), and nothing at all is sent, even by a `base` that ignores the
+ * dispatcher (tests pass their own).
  *
- * Limit: `base` (Node's fetch) resolves the name again when it connects, so an answer that changes in
- * between (DNS rebinding with a short TTL) is not judged. Closing that takes a fetch dispatcher that
- * connects through `createGuardedLookup` (undici's `Agent` with `connect: { lookup }`), which Node's
- * fetch accepts as `dispatcher` but Node does not export. Redirects are not re-checked either; callers
- * of user-supplied URLs do not follow them.
+ * Redirects are not re-checked; callers of user-supplied URLs do not follow them.
  */
 export function createGuardedFetch(base: typeof fetch, policy: LookupPolicy, options: { resolve?: HostResolver } = {}): typeof fetch {
   const resolve = options.resolve ?? systemResolver;
+  // Node's fetch takes a dispatcher from the undici package as its own (the option is untyped there).
+  const dispatcher = new Agent({ connect: { lookup: createGuardedLookup(policy, options) } });
   return async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : input instanceof URL ? input.href : input);
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (isIP(host) === 0) await resolveChecked(host, {}, resolve, policy);
-    return base(input, init);
+    return base(input, Object.assign({}, init, { dispatcher }));
   };
 }

@@ -11,9 +11,9 @@ import type { ValidationIssue } from '../../core/errors/index.js';
  * Two checks, one set of ranges (`classifyAddress`). `checkOutboundUrl` judges the URL as written:
  * literal IPs never go through DNS, and a refused URL is rejected at create, before any traffic. A host
  * name is judged again by every address it resolves to when modelport calls it (guarded-lookup.ts), so
- * a public name pointing at a private or metadata address is refused too. The gateway's sockets connect
- * through that lookup, so the address judged is the address used and DNS rebinding has nothing to swap
- * in; connectors' fetch is judged just before each request (createGuardedFetch says what remains).
+ * a public name pointing at a private or metadata address is refused too. The gateway's sockets and
+ * connectors' fetch (createGuardedFetch) connect through that lookup, so the address judged is the
+ * address used and DNS rebinding has nothing to swap in.
  */
 
 export interface OutboundUrlPolicy {
