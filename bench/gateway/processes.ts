@@ -72,6 +72,7 @@ export async function startChild(label: string, script: string, options: { cpu: 
     child.once('exit', (code) => reject(new Error(`${label} exited (${code}): ${output.slice(-2_000)}`)));
     if (options.executable && options.port !== undefined) {
       const port = options.port;
+      // Until the port answers, or the child has exited (which rejects above).
       const poll = () =>
         connect(port, '127.0.0.1')
           .once('connect', function (this: Socket) {
@@ -79,7 +80,9 @@ export async function startChild(label: string, script: string, options: { cpu: 
             clearTimeout(timer);
             resolve(port);
           })
-          .once('error', () => setTimeout(poll, 50));
+          .once('error', () => {
+            if (child.exitCode === null) setTimeout(poll, 50);
+          });
       poll();
     }
   });
