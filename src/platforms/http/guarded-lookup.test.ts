@@ -146,6 +146,26 @@ describe('connecting through the guarded lookup', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(connections).toBe(before + 2);
   });
+
+  it("Node's fetch through createGuardedFetch connects to the address the guard judged, not one the system resolver would give", async () => {
+    // The name exists only in this table: reaching the server proves the connection used the guard's answer.
+    const guarded = createGuardedFetch(globalThis.fetch, open, { resolve: fixedResolver({ 'llm.example.test': ['127.0.0.1'] }) });
+    expect(await (await guarded(`http://llm.example.test:${port}/v1/models`)).text()).toBe('reached');
+  });
+
+  it("Node's fetch through createGuardedFetch judges the name again when it connects: an answer that changes after the check is refused (DNS rebinding)", async () => {
+    let lookups = 0;
+    const rebinding: HostResolver = async () => {
+      lookups += 1;
+      return [{ address: lookups === 1 ? '127.0.0.1' : '169.254.169.254', family: 4 }];
+    };
+    const before = connections;
+    const guarded = createGuardedFetch(globalThis.fetch, open, { resolve: rebinding });
+    const failure = await guarded(`http://rebind.example.test:${port}/v1/models`).catch((error: unknown) => error);
+    expect(findRefusedAddress(failure)?.message).toBe('rebind.example.test resolved to 169.254.169.254, which is a cloud metadata or link-local address and is never allowed');
+    expect(lookups).toBe(2);
+    expect(connections).toBe(before);
+  });
 });
 
 describe('createGuardedFetch', () => {
@@ -174,39 +194,6 @@ describe('createGuardedFetch', () => {
     await guarded('http://[::1]:8000/v1/models');
     expect(calls).toEqual(['https://api.example.com/v1/models', 'http://[::1]:8000/v1/models']);
     expect(asked.map((entry) => entry.hostname)).toEqual(['api.example.com']);
-  });
-});
-
-describe("createGuardedFetch over Node's fetch", () => {
-  let server: Server;
-  let port: number;
-  let connections = 0;
-  beforeAll(async () => {
-    server = createServer((_request, response) => response.end('reached'));
-    server.on('connection', () => (connections += 1));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as AddressInfo).port;
-  });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-
-  it('connects to the address the guard judged, not one the system resolver would give', async () => {
-    // The name exists only in this table: reaching the server proves the connection used the guard's answer.
-    const guarded = createGuardedFetch(globalThis.fetch, open, { resolve: fixedResolver({ 'llm.example.test': ['127.0.0.1'] }) });
-    expect(await (await guarded(`http://llm.example.test:${port}/v1/models`)).text()).toBe('reached');
-  });
-
-  it('judges the name again when it connects: an answer that changes after the check is refused (DNS rebinding)', async () => {
-    let lookups = 0;
-    const rebinding: HostResolver = async () => {
-      lookups += 1;
-      return [{ address: lookups === 1 ? '127.0.0.1' : '169.254.169.254', family: 4 }];
-    };
-    const before = connections;
-    const guarded = createGuardedFetch(globalThis.fetch, open, { resolve: rebinding });
-    const failure = await guarded(`http://rebind.example.test:${port}/v1/models`).catch((error: unknown) => error);
-    expect(findRefusedAddress(failure)?.message).toBe('rebind.example.test resolved to 169.254.169.254, which is a cloud metadata or link-local address and is never allowed');
-    expect(lookups).toBe(2);
-    expect(connections).toBe(before);
   });
 });
 
