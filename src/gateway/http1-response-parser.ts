@@ -82,14 +82,10 @@ export class Http1ResponseParser {
           if (bodiless) return this.finish(buffer, position);
           break;
         }
-        case 'length': {
-          const take = Math.min(this.remaining, buffer.length - position);
-          this.events.body(buffer.subarray(position, position + take));
-          position += take;
-          this.remaining -= take;
+        case 'length':
+          position = this.passBody(buffer, position);
           if (this.remaining === 0) return this.finish(buffer, position);
           break;
-        }
         case 'until-close':
           this.events.body(position === 0 ? buffer : buffer.subarray(position));
           return;
@@ -105,14 +101,10 @@ export class Http1ResponseParser {
           }
           break;
         }
-        case 'chunk-data': {
-          const take = Math.min(this.remaining, buffer.length - position);
-          this.events.body(buffer.subarray(position, position + take));
-          position += take;
-          this.remaining -= take;
+        case 'chunk-data':
+          position = this.passBody(buffer, position);
           if (this.remaining === 0) this.state = 'chunk-end';
           break;
-        }
         case 'chunk-end': {
           if (buffer.length - position < 2) return this.carry(buffer, position, 2, 'chunk end');
           if (buffer[position] !== 13 || buffer[position + 1] !== 10) throw new HttpParseError('chunk data is not followed by CRLF');
@@ -146,6 +138,14 @@ export class Http1ResponseParser {
       return true;
     }
     return this.state === 'done';
+  }
+
+  /** Hands on up to `remaining` body bytes from `position`; returns where they end. */
+  private passBody(buffer: Buffer, position: number): number {
+    const take = Math.min(this.remaining, buffer.length - position);
+    this.events.body(buffer.subarray(position, position + take));
+    this.remaining -= take;
+    return position + take;
   }
 
   private carry(buffer: Buffer, position: number, limit: number, what: string): void {

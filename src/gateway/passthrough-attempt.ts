@@ -338,7 +338,7 @@ function toModelportError(error: unknown): ModelportError {
 }
 
 /** What an upstream's HTTP error means for the client and for fallback. Provider 5xx text is never passed on. */
-function upstreamError(target: PassthroughTarget, status: number, body: string, retryAfter: string | string[] | undefined, now: number): { error: ModelportError; fallback: boolean } {
+function upstreamError(target: PassthroughTarget, status: number, body: string, retryAfter: string | undefined, now: number): { error: ModelportError; fallback: boolean } {
   const message = redact(parseProviderMessage(body), Object.values(target.headers).map((value) => value.replace(/^Bearer\s+/i, '')));
   const platform = target.platform;
   if (status === 400 || status === 422) return { error: new ModelportError('validation_failed', `${platform}: ${message || `rejected the request (HTTP ${status})`}`, { details: { status } }), fallback: false };
@@ -347,7 +347,7 @@ function upstreamError(target: PassthroughTarget, status: number, body: string, 
   if (status === 408) return { error: new TimeoutError('the upstream server', 0), fallback: true };
   if (status === 413) return { error: new ModelportError('payload_too_large', `${platform}: the request is too large for the server`), fallback: false };
   if (status === 429) {
-    const retryAfterMs = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, now);
+    const retryAfterMs = parseRetryAfter(retryAfter, now);
     return { error: new PlatformCapacityError(platform, 'the server is at capacity (HTTP 429)', retryAfterMs), fallback: true };
   }
   if (status >= 500) return { error: new PlatformApiError(platform, `the server failed (HTTP ${status})`, status), fallback: true };
