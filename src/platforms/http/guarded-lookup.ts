@@ -1,6 +1,6 @@
 import dns, { type LookupAddress, type LookupAllOptions, type LookupOptions } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import { addressRefusal, type OutboundUrlPolicy } from './url-guard.js';
 
 /**
@@ -106,12 +106,14 @@ export async function resolveChecked(
  */
 export function createGuardedFetch(base: typeof fetch, policy: LookupPolicy, options: { resolve?: HostResolver } = {}): typeof fetch {
   const resolve = options.resolve ?? systemResolver;
-  // Node's fetch takes a dispatcher from the undici package as its own (the option is untyped there).
-  const dispatcher = new Agent({ connect: { lookup: createGuardedLookup(policy, options) } });
+  // Node's fetch takes a dispatcher from the undici package as its own. Loaded at the first call, not at
+  // start-up: the package takes 120-180 ms to load, and only openai-compatible connector calls need it.
+  let dispatcher: Promise<Agent> | null = null;
+  const dispatcherOf = () => (dispatcher ??= import('undici').then(({ Agent }) => new Agent({ connect: { lookup: createGuardedLookup(policy, options) } })));
   return async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : input instanceof URL ? input.href : input);
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (isIP(host) === 0) await resolveChecked(host, {}, resolve, policy);
-    return base(input, Object.assign({}, init, { dispatcher }));
+    return base(input, Object.assign({}, init, { dispatcher: await dispatcherOf() }));
   };
 }
