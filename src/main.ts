@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './api/app.js';
+import { BODY_LIMIT, buildApp } from './api/app.js';
 import type { Config } from './config/config.js';
 import { platformSettings } from './config/platform-settings.js';
+import { createCompletionFront } from './gateway/completion-front.js';
 import { createGateway, type Gateway, type GatewayOptions } from './gateway/gateway.js';
 import { createMetricsRecorder, type MetricsRecorder } from './metrics/metrics-recorder.js';
 import type { Clock, PlatformConnector } from './platforms/connector.js';
@@ -210,6 +211,7 @@ export async function createModelport(config: Config, env: Record<string, string
     maxPromptChars: config.MODELPORT_MAX_PROMPT_CHARS,
     webDir: config.MODELPORT_WEB_DIR,
     version,
+    completionFront: config.MODELPORT_GATEWAY_FRONT ? createCompletionFront({ handle: gateway.handle, tokens, bodyLimit: BODY_LIMIT, logger }) : undefined,
   });
 
   if (overrides.startReconciler !== false) reconciler.start();

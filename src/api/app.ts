@@ -4,6 +4,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler } from 'fastify-type-provider-zod';
 import { existsSync } from 'node:fs';
+import type { CompletionFront } from '../gateway/completion-front.js';
 import type { Logger } from '../platforms/connector.js';
 import type { TokenService } from '../services/auth/token-service.js';
 import type { CredentialService } from '../services/credential-service.js';
@@ -44,17 +45,21 @@ export interface ApiServices {
   ping: () => Promise<void>;
   logger: Logger;
   maxPromptChars: number;
+  /** Serves the gateway's completion requests off the socket and hands the rest to this app; none = Fastify serves all. */
+  completionFront?: CompletionFront | undefined;
   /** Folder with the web UI's production build, served at `/`. */
   webDir?: string | undefined;
   version: string;
 }
 
+/** Large enough for long prompts, small enough that a runaway body is refused before parsing. */
+export const BODY_LIMIT = 1024 * 1024;
+
 /** Builds the whole HTTP surface. Tests call this and use `app.inject()`; main.ts adds listen(). */
 export async function buildApp(services: ApiServices): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
-    // Large enough for long prompts, small enough that a runaway body is refused before parsing.
-    bodyLimit: 1024 * 1024,
+    bodyLimit: BODY_LIMIT,
     // Connections are closed by the drain logic below, not at the first moment of close.
     forceCloseConnections: false,
     // Deployment ids are UUIDs and names DNS labels, but the API accepts references up to 200 characters.
@@ -90,8 +95,10 @@ export async function buildApp(services: ApiServices): Promise<FastifyInstance> 
     reply.raw.on('close', settle);
     done();
   });
+  services.completionFront?.attach(app.server);
   app.addHook('preClose', async () => {
     closing = true;
+    services.completionFront?.drain();
     endEndlessStreams();
     closeWhenDrained();
   });

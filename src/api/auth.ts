@@ -39,18 +39,22 @@ export function registerAuth(app: FastifyInstance, tokens: TokenService): void {
     // `/api/tokens` after decoding. Unmatched requests (404s) fall back to the decoded path.
     const permissions = requiredPermission(request.method, request.routeOptions.url ?? decodedPath(request.url));
     if (permissions === null) return;
-    if (!tokens.isEnforced()) {
-      request.principal = anonymous;
-      return;
-    }
-    const header = request.headers.authorization;
-    const secret = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : null;
-    if (!secret) throw new ModelportError('unauthorized', 'this server requires an API token: send Authorization: Bearer <token> (create one with `modelport token create`)');
-    const principal = tokens.authenticate(secret);
-    if (!principal) throw new ModelportError('unauthorized', 'the API token is unknown or revoked');
-    if (!permissions.some((permission) => can(principal.role, permission))) throw new ModelportError('forbidden', refusal(principal.role, permissions));
-    request.principal = principal;
+    request.principal = authorize(tokens, request.headers.authorization, permissions);
   });
+}
+
+/**
+ * Who `authorization` (the header's value) speaks for, if that principal holds one of `permissions`.
+ * Throws `unauthorized` or `forbidden`. Without stored tokens the server is open: everyone is admin.
+ */
+export function authorize(tokens: Pick<TokenService, 'isEnforced' | 'authenticate'>, authorization: string | undefined, permissions: readonly Permission[]): Principal {
+  if (!tokens.isEnforced()) return anonymous;
+  const secret = authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length).trim() : null;
+  if (!secret) throw new ModelportError('unauthorized', 'this server requires an API token: send Authorization: Bearer <token> (create one with `modelport token create`)');
+  const principal = tokens.authenticate(secret);
+  if (!principal) throw new ModelportError('unauthorized', 'the API token is unknown or revoked');
+  if (!permissions.some((permission) => can(principal.role, permission))) throw new ModelportError('forbidden', refusal(principal.role, permissions));
+  return principal;
 }
 
 /** Why a role may not do this, and which token to ask for instead. */

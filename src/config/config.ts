@@ -42,6 +42,11 @@ export const ConfigSchema = z.object({
   MODELPORT_SECRET_KEY: z.string().min(1).optional(),
   /** A bootstrap admin token (16+ characters), for a first start beyond loopback before any token exists. */
   MODELPORT_ADMIN_TOKEN: z.string().min(16, 'use at least 16 random characters').optional(),
+  /**
+   * Serve the gateway's completion requests straight off the socket (src/gateway/completion-front.ts);
+   * false sends every request through Fastify, as a fallback and for comparisons.
+   */
+  MODELPORT_GATEWAY_FRONT: flag.default(true),
   /** Serve the web UI from this folder (the production build). */
   MODELPORT_WEB_DIR: z.string().min(1).optional(),
 });

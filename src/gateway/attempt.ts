@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { ClientResponse } from './client-response.js';
 import type { ModelportError } from '../core/errors/index.js';
 import type { ChatMessage, Usage } from '../core/invocation.js';
 import type { ClientPresence } from './client-presence.js';
@@ -59,7 +59,7 @@ export type AttemptStart =
       /** Known for whole bodies (non-streamed), so the response needs no chunked encoding. */
       contentLength?: number;
       /** Writes the body; the gateway has written the status line and headers. Never rejects. */
-      deliver(response: ServerResponse): Promise<AttemptOutcome>;
+      deliver(response: ClientResponse): Promise<AttemptOutcome>;
     }
   | {
       started: false;

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { ClientResponse } from './client-response.js';
 
 /**
  * Whether the client is still there, and a hook for when it leaves. A plain object rather than an
@@ -53,7 +53,7 @@ class Presence implements ClientPresence {
 }
 
 /** Watches a response: the client is gone when it closes before the response finished. */
-export function watchClient(response: ServerResponse): ClientPresence {
+export function watchClient(response: ClientResponse): ClientPresence {
   const presence = new Presence();
   // 'close' comes once per response: after it finished, or when the connection went away first.
   response.on('close', () => {

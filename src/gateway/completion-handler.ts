@@ -1,4 +1,3 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ModelportError, NotFoundError, ValidationError } from '../core/errors/index.js';
 import type { ChatMessage } from '../core/invocation.js';
 import type { Clock, Logger } from '../platforms/connector.js';
@@ -13,6 +12,7 @@ import type { BudgetLedger, Reservation } from './budget-ledger.js';
 import type { CanaryStatsCollector } from './canary-stats.js';
 import { startConnectorAttempt } from './connector-attempt.js';
 import { watchClient } from './client-presence.js';
+import type { ClientResponse } from './client-response.js';
 import { estimateCostUsd } from './cost-estimate.js';
 import type { DeploymentCache, ServingPlan } from './deployment-cache.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
@@ -47,6 +47,21 @@ export interface CompletionHandlerDeps {
   /** Output tokens for the connector path when the request sets no limit. */
   connectorDefaultMaxTokens: number;
   random: () => number;
+}
+
+/** One gateway request as the handler needs it, whichever server read it (Fastify or the completion front). */
+export interface CompletionCall {
+  /** performance.now() when the request arrived. */
+  readonly receivedAt: number;
+  /** Who is calling; null only where no auth hook ran (bare test apps). */
+  readonly principal: Principal | null;
+  /** The parsed JSON body. */
+  readonly body: unknown;
+  /** A request header by lower-cased name. */
+  header(name: string): string | undefined;
+  readonly response: ClientResponse;
+  /** Called once, just before the handler writes the response head: from then on the handler answers. */
+  commit(): void;
 }
 
 /** The fields chat and text completion requests share. */
@@ -111,12 +126,12 @@ export function createCompletionHandler(deps: CompletionHandlerDeps) {
     deps.sink.record({ deploymentId: plan.deployment.id, adapterId, source: 'gateway', startedAt, ...observation });
   }
 
-  return async function handle(kind: 'chat' | 'text', request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    // buildApp's arrival hook notes when the request came; a bare Fastify app (some tests) counts from here.
-    const requestStart = request.receivedAt || performance.now();
-    const admitted = deps.rateLimiter?.admit(request.principal);
+  /** Answers `call`, or throws (before anything was written) for the caller to answer with an OpenAI error. */
+  return async function handle(kind: 'chat' | 'text', call: CompletionCall): Promise<void> {
+    const requestStart = call.receivedAt;
+    const admitted = deps.rateLimiter?.admit(call.principal);
     if (admitted !== undefined) await admitted;
-    const raw = (request.body ?? {}) as Record<string, unknown>;
+    const raw = (call.body ?? {}) as Record<string, unknown>;
     const chat = kind === 'chat' ? parseInput(ChatCompletionRequestSchema, raw, 'chat completion request') : null;
     const text = chat === null ? parseInput(CompletionRequestSchema, raw, 'completion request') : null;
     const parsed: CommonFields = chat ?? (text as CompletionRequest);
@@ -128,8 +143,8 @@ export function createCompletionHandler(deps: CompletionHandlerDeps) {
     let chain: readonly Candidate[];
     if (route !== null) {
       const header = route.route.spec.stickyHeader;
-      const value = header === null ? undefined : request.headers[header];
-      chain = route.pick(typeof value === 'string' && value !== '' ? value : undefined, deps.random);
+      const value = header === null ? undefined : call.header(header);
+      chain = route.pick(value !== '' ? value : undefined, deps.random);
     } else {
       const separator = model.indexOf(':');
       const name = separator === -1 ? model : model.slice(0, separator);
@@ -141,7 +156,7 @@ export function createCompletionHandler(deps: CompletionHandlerDeps) {
     }
     const routeName = route?.route.name ?? '';
 
-    const response = reply.raw;
+    const response = call.response;
     const client = watchClient(response);
 
     const requestedMax = chat?.max_completion_tokens ?? parsed.max_tokens ?? null;
@@ -166,10 +181,10 @@ export function createCompletionHandler(deps: CompletionHandlerDeps) {
       }
       const adapterId = candidate.adapter ?? plan.deployment.config.adapter?.id ?? null;
 
-      const budgets = budgetsFor(route, plan, request.principal);
+      const budgets = budgetsFor(route, plan, call.principal);
       let reservation = FREE;
       if (budgets.length > 0 && deps.ledger !== null) {
-        const bodyBytes = Number(request.headers['content-length']) || Buffer.byteLength(JSON.stringify(raw));
+        const bodyBytes = Number(call.header('content-length')) || Buffer.byteLength(JSON.stringify(raw));
         const estimate = estimateCostUsd(plan.price, bodyBytes, requestedMax ?? deps.defaultMaxTokens, choices);
         try {
           const reserved = deps.ledger.reserve(budgets, estimate);
@@ -229,7 +244,7 @@ export function createCompletionHandler(deps: CompletionHandlerDeps) {
       }
 
       const overheadUs = Math.max(0, Math.round((performance.now() - requestStart - upstreamWaitMs) * 1000));
-      reply.hijack();
+      call.commit();
       const headers: Record<string, string | number> = {
         'content-type': start.contentType,
         [OVERHEAD_HEADER]: overheadUs,
@@ -243,7 +258,7 @@ export function createCompletionHandler(deps: CompletionHandlerDeps) {
       const outcome = await start.deliver(response);
       reservation.settle(outcome.costUsd);
       record(plan, adapterId, attemptStartedAt, outcome, route, candidate.role);
-      return reply;
+      return;
     }
     throw lastError ?? new ModelportError('platform_api_error', `no target of '${model}' could serve the request`);
   };

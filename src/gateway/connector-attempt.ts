@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
+import type { ClientResponse } from './client-response.js';
 import { isModelportError, ModelportError, TimeoutError } from '../core/errors/index.js';
 import type { FinishReason, InvokeRequest } from '../core/invocation.js';
 import type { InvocationEvent, InvocationResult, InvocationService } from '../services/invocation-service.js';
@@ -94,7 +94,7 @@ export async function startConnectorAttempt(invocations: InvocationService, requ
 }
 
 async function pipe(
-  out: ServerResponse,
+  out: ClientResponse,
   first: IteratorResult<InvocationEvent>,
   events: AsyncIterator<InvocationEvent>,
   request: AttemptRequest,

@@ -1,8 +1,8 @@
-import type { FastifyPluginAsync } from 'fastify';
-import { isModelportError, ModelportError } from '../core/errors/index.js';
-import type { CompletionHandler } from './completion-handler.js';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { ClientResponse } from './client-response.js';
+import type { CompletionCall, CompletionHandler } from './completion-handler.js';
 import type { DeploymentCache } from './deployment-cache.js';
-import { toOpenAIError } from './openai-errors.js';
+import { openAIErrorReply } from './openai-errors.js';
 import type { RouteBudgetCache } from './route-budget-cache.js';
 
 export interface GatewayRoutesDeps {
@@ -18,20 +18,8 @@ export interface GatewayRoutesDeps {
 export function gatewayRoutes(deps: GatewayRoutesDeps): FastifyPluginAsync {
   return async (app) => {
     app.setErrorHandler((error, _request, reply) => {
-      const failure = isModelportError(error)
-        ? error
-        : (error as { code?: string }).code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (error as { code?: string }).code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
-          ? new ModelportError('invalid_json', 'the request body is not valid JSON')
-          : (error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-            ? new ModelportError('payload_too_large', 'the request body is larger than this server accepts')
-            : isClientError(error)
-              ? new ModelportError('validation_failed', (error as Error).message)
-              : new ModelportError('internal_error', 'internal error');
-      const { status, body, retry } = toOpenAIError(failure);
-      if (!retry) reply.header('x-should-retry', 'false');
-      const retryAfterMs = failure.details['retryAfterMs'];
-      if (typeof retryAfterMs === 'number') reply.header('retry-after', Math.max(1, Math.ceil(retryAfterMs / 1000)));
-      return reply.status(status).type('application/json').send(body);
+      const { status, headers, body } = openAIErrorReply(error);
+      return reply.status(status).headers(headers).send(body);
     });
 
     app.get('/v1/models', { schema: { tags: ['gateway'], summary: 'OpenAI-compatible model list: routes, serving deployments and their adapters' } }, async () => {
@@ -49,8 +37,16 @@ export function gatewayRoutes(deps: GatewayRoutesDeps): FastifyPluginAsync {
       return { object: 'list', data };
     });
 
-    app.post('/v1/chat/completions', { schema: { tags: ['gateway'], summary: 'OpenAI-compatible chat completions (streaming or not)' } }, (request, reply) => deps.handle('chat', request, reply));
-    app.post('/v1/completions', { schema: { tags: ['gateway'], summary: 'OpenAI-compatible text completions (streaming or not)' } }, (request, reply) => deps.handle('text', request, reply));
+    // The completion front (completion-front.ts) serves most of these straight off the socket; these
+    // routes answer the rest (and app.inject()) through the same handler.
+    app.post('/v1/chat/completions', { schema: { tags: ['gateway'], summary: 'OpenAI-compatible chat completions (streaming or not)' } }, async (request, reply) => {
+      await deps.handle('chat', new FastifyCompletionCall(request, reply));
+      return reply;
+    });
+    app.post('/v1/completions', { schema: { tags: ['gateway'], summary: 'OpenAI-compatible text completions (streaming or not)' } }, async (request, reply) => {
+      await deps.handle('text', new FastifyCompletionCall(request, reply));
+      return reply;
+    });
   };
 }
 
@@ -58,8 +54,37 @@ function seconds(iso: string): number {
   return Math.floor(Date.parse(iso) / 1000);
 }
 
-/** Fastify's own 4xx errors (unsupported content type, bad headers) stay 4xx. */
-function isClientError(error: unknown): boolean {
-  const status = (error as { statusCode?: unknown }).statusCode;
-  return typeof status === 'number' && status >= 400 && status < 500;
+
+/** A request Fastify read, for the completion handler. */
+class FastifyCompletionCall implements CompletionCall {
+  readonly receivedAt: number;
+
+  constructor(
+    private readonly request: FastifyRequest,
+    private readonly reply: FastifyReply,
+  ) {
+    // buildApp's arrival hook notes when the request came; a bare Fastify app (some tests) counts from here.
+    this.receivedAt = request.receivedAt || performance.now();
+  }
+
+  get principal() {
+    return this.request.principal;
+  }
+
+  get body(): unknown {
+    return this.request.body;
+  }
+
+  get response(): ClientResponse {
+    return this.reply.raw;
+  }
+
+  header(name: string): string | undefined {
+    const value = this.request.headers[name];
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  commit(): void {
+    this.reply.hijack();
+  }
 }

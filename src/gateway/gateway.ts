@@ -13,7 +13,7 @@ import { createBudgetLedger, type BudgetLedger } from './budget-ledger.js';
 import { createBudgetService, type BudgetService, type TokenDirectory } from './budget-service.js';
 import { createCanaryEvaluator, type CanaryEvaluator } from './canary-evaluator.js';
 import { createCanaryStatsCollector } from './canary-stats.js';
-import { createCompletionHandler } from './completion-handler.js';
+import { createCompletionHandler, type CompletionHandler } from './completion-handler.js';
 import { createDeploymentCache, type DeploymentCache } from './deployment-cache.js';
 import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.js';
 import { gatewayRoutes } from './gateway-routes.js';
@@ -74,6 +74,8 @@ export interface GatewayDeps {
 export interface Gateway {
   /** `/v1/chat/completions`, `/v1/completions`, `/v1/models`. */
   plugin: FastifyPluginAsync;
+  /** The request path of `/v1/chat/completions` and `/v1/completions`, for the completion front. */
+  handle: CompletionHandler;
   /** `/api/routes…` and `/api/budgets…`; null without a gateway store. */
   adminPlugin: FastifyPluginAsync | null;
   /** `/metrics` (Prometheus). */
@@ -205,6 +207,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   return {
     plugin: gatewayRoutes({ handle, deployments: deploymentCache, routes: routeCache }),
+    handle,
     adminPlugin:
       routesPlugin && budgetsPlugin
         ? async (app) => {

@@ -1,4 +1,4 @@
-import type { ModelportError } from '../core/errors/index.js';
+import { isModelportError, ModelportError } from '../core/errors/index.js';
 
 /** OpenAI's error envelope. */
 export interface OpenAIErrorBody {
@@ -32,6 +32,39 @@ export function toOpenAIError(error: ModelportError): { status: number; body: Op
       gatewayCode ?? error.code,
     ),
   };
+}
+
+/** A whole error answer: status, the headers that go with the envelope, and the envelope. */
+export interface OpenAIErrorReply {
+  status: number;
+  headers: Record<string, string>;
+  body: OpenAIErrorBody;
+}
+
+/**
+ * The answer to anything a gateway request threw: modelport's errors by their code, Fastify's body
+ * errors as theirs, other 4xx as validation failures, everything else as an internal error that says
+ * nothing more.
+ */
+export function openAIErrorReply(error: unknown): OpenAIErrorReply {
+  const failure = toModelportError(error);
+  const { status, body, retry } = toOpenAIError(failure);
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (!retry) headers['x-should-retry'] = 'false';
+  const retryAfterMs = failure.details['retryAfterMs'];
+  if (typeof retryAfterMs === 'number') headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
+  return { status, headers, body };
+}
+
+function toModelportError(error: unknown): ModelportError {
+  if (isModelportError(error)) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return new ModelportError('invalid_json', 'the request body is not valid JSON');
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ModelportError('payload_too_large', 'the request body is larger than this server accepts');
+  // Fastify's own 4xx errors (unsupported content type, bad headers) stay 4xx.
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return new ModelportError('validation_failed', (error as Error).message);
+  return new ModelportError('internal_error', 'internal error');
 }
 
 function envelope(message: string, type: string, code: string): OpenAIErrorBody {

@@ -1,5 +1,5 @@
 import type { Clock } from '../core/runtime.js';
-import type { ServerResponse } from 'node:http';
+import type { ClientResponse } from './client-response.js';
 import {
   ModelportError,
   PlatformApiError,
@@ -224,7 +224,7 @@ function startStream(
     upstream.read({ data: onHeldData, end: onHeldEnd, error: onHeldLost });
 
     // Phase 2: bytes flow to the client as they come; only marker events are looked into.
-    function pipe(out: ServerResponse): Promise<AttemptOutcome> {
+    function pipe(out: ClientResponse): Promise<AttemptOutcome> {
       return new Promise<AttemptOutcome>((finish) => {
         let done = false;
         let midStreamError: ModelportError | null = null;

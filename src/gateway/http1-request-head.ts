@@ -1,0 +1,94 @@
+/**
+ * Recognises the one kind of request the gateway's front serves itself (completion-front.ts): a plain
+ * HTTP/1.1 `POST /v1/chat/completions` or `/v1/completions` with a JSON body framed by one
+ * Content-Length. It does not reject anything: whatever it does not recognise exactly (another method
+ * or path, a query string, HTTP/1.0, chunked or absent framing, `Expect`, `Upgrade`, a repeated header,
+ * a control character, obsolete line folding, a head over 16 KB…) is `other`, and the front hands the
+ * connection, bytes untouched, to Node's HTTP server and Fastify, which answer it as before. So the
+ * strictness here can only send a request down the slower path, never read it differently from Node:
+ * the framing it accepts (a single Content-Length, no Transfer-Encoding) has one reading.
+ */
+
+/** A completion request's head, as the front needs it. */
+export interface CompletionRequestHead {
+  endpoint: 'chat' | 'text';
+  /** Offset of the body in the buffer that was read. */
+  bodyStart: number;
+  contentLength: number;
+  /** Header values by lower-cased name; each name occurs once (repeats make a request `other`). */
+  headers: Record<string, string>;
+  /** False when the client sent `Connection: close`. */
+  keepAlive: boolean;
+}
+
+export type RequestHeadReading = CompletionRequestHead | 'incomplete' | 'other';
+
+/** Node's own default for a whole head (`--max-http-header-size`). */
+export const MAX_REQUEST_HEAD_BYTES = 16 * 1024;
+
+const HEAD_END = Buffer.from('\r\n\r\n');
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Control characters other than horizontal tab; a value holding one is read differently by different parsers. */
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+/** Optional whitespace around a value is spaces and tabs only (RFC 9110 §5.6.3), not what String#trim removes. */
+const OUTER_WHITESPACE = /^[ \t]+|[ \t]+$/g;
+const DIGITS = /^\d{1,9}$/;
+/** Headers whose presence means a request needs more of HTTP than the front implements. */
+const NEEDS_NODE = new Set(['transfer-encoding', 'expect', 'upgrade']);
+
+/**
+ * Reads the head at the start of `buffer`. `incomplete` means more bytes are needed (the caller hands
+ * the connection on once it holds more than MAX_REQUEST_HEAD_BYTES without a whole head).
+ */
+export function readCompletionRequestHead(buffer: Buffer, bodyLimit: number): RequestHeadReading {
+  const end = buffer.indexOf(HEAD_END);
+  if (end === -1) return buffer.length > MAX_REQUEST_HEAD_BYTES ? 'other' : 'incomplete';
+  if (end + HEAD_END.length > MAX_REQUEST_HEAD_BYTES) return 'other';
+  const lines = buffer.toString('latin1', 0, end).split('\r\n');
+  const endpoint = lines[0] === 'POST /v1/chat/completions HTTP/1.1' ? 'chat' : lines[0] === 'POST /v1/completions HTTP/1.1' ? 'text' : null;
+  if (endpoint === null) return 'other';
+
+  // No prototype: a header named `constructor` or `__proto__` is just a header.
+  const headers = Object.create(null) as Record<string, string>;
+  for (let index = 1; index < lines.length; index++) {
+    const line = lines[index] as string;
+    const colon = line.indexOf(':');
+    if (colon <= 0) return 'other';
+    const name = line.slice(0, colon);
+    if (!TOKEN.test(name)) return 'other';
+    const value = line.slice(colon + 1).replace(OUTER_WHITESPACE, '');
+    if (CONTROL.test(value)) return 'other';
+    const key = name.toLowerCase();
+    if (key in headers || NEEDS_NODE.has(key)) return 'other';
+    headers[key] = value;
+  }
+
+  if (headers['host'] === undefined) return 'other';
+  const length = headers['content-length'];
+  if (length === undefined || !DIGITS.test(length)) return 'other';
+  const contentLength = Number(length);
+  // An empty body and one over the limit get Fastify's own errors.
+  if (contentLength === 0 || contentLength > bodyLimit) return 'other';
+  if (!isJson(headers['content-type'])) return 'other';
+  const keepAlive = readKeepAlive(headers['connection']);
+  if (keepAlive === null) return 'other';
+  return { endpoint, bodyStart: end + HEAD_END.length, contentLength, headers, keepAlive };
+}
+
+function isJson(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  const semicolon = contentType.indexOf(';');
+  return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase() === 'application/json';
+}
+
+/** `keep-alive` and `close` are the only connection options the front knows; anything else goes to Node. */
+function readKeepAlive(connection: string | undefined): boolean | null {
+  if (connection === undefined) return true;
+  let keepAlive = true;
+  for (const option of connection.split(',')) {
+    const normalized = option.trim().toLowerCase();
+    if (normalized === 'close') keepAlive = false;
+    else if (normalized !== 'keep-alive') return null;
+  }
+  return keepAlive;
+}
