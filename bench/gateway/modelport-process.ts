@@ -2,7 +2,7 @@
 // hook, API, reconciler, gateway) on a SQLite file in a temp dir: one priced openai-compatible
 // deployment on the bench upstream, a daily budget on it (so every request reserves and settles
 // budget), metrics recording on (flushed every second), Prometheus metrics on.
-// Env: UPSTREAM_URL (http://127.0.0.1:<port>/v1). Prints "READY <port>".
+// Env: UPSTREAM_URL (http://127.0.0.1:<port>/v1); MODELPORT_GATEWAY_FRONT=false for Fastify's path. Prints "READY <port>".
 // Run by run.ts / soak.ts: npx tsx bench/gateway/modelport-process.ts
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -14,7 +14,13 @@ const upstream = process.env['UPSTREAM_URL'];
 if (!upstream) throw new Error('set UPSTREAM_URL');
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'modelport-bench-'));
-const env = { MODELPORT_DATA_DIR: dataDir, MODELPORT_LOG_LEVEL: 'error', MODELPORT_METRICS_FLUSH_MS: '1000', HOST: '127.0.0.1' };
+const env = {
+  MODELPORT_DATA_DIR: dataDir,
+  MODELPORT_LOG_LEVEL: 'error',
+  MODELPORT_METRICS_FLUSH_MS: '1000',
+  HOST: '127.0.0.1',
+  MODELPORT_GATEWAY_FRONT: process.env['MODELPORT_GATEWAY_FRONT'] ?? 'true',
+};
 const modelport = await createModelport(loadConfig(env), env);
 
 async function call(method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {

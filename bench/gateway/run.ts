@@ -3,7 +3,8 @@
 // one run (and nginx as a native reference when it is installed). Reports added latency p50/p99 at concurrency 1 and 16, added TTFT for streams, and maximum
 // throughput. modelport runs with metrics recording, a budget and Prometheus metrics on.
 //
-// Run: npx tsx bench/gateway/run.ts [--quick] [--rounds N] [--no-pin] [--scenario <part of a name>]
+// Run: npx tsx bench/gateway/run.ts [--quick] [--rounds N] [--no-pin] [--scenario <part of a name>] [--fastify-path]
+//   --fastify-path adds modelport with its completion front off (MODELPORT_GATEWAY_FRONT=false) as a row.
 //   MODELPORT_BENCH_NODE_FLAGS='…' starts modelport with these Node flags instead of npm start's (A/B runs).
 //
 // Layout on a 2-core machine (with taskset): the load generator and the upstream share CPU 0; the
@@ -24,6 +25,7 @@ const rounds = roundsArgument === -1 ? (quick ? 1 : 3) : Number(args[roundsArgum
 const scenarioArgument = args.indexOf('--scenario');
 const scenarioFilter = scenarioArgument === -1 ? null : (args[scenarioArgument + 1] ?? '');
 const nodeFlags = process.env['MODELPORT_BENCH_NODE_FLAGS'];
+const compareFastifyPath = args.includes('--fastify-path');
 const durationMs = quick ? 2_000 : 5_000;
 const warmupMs = quick ? 500 : 1_000;
 const loadCpu = pin ? '0' : null;
@@ -34,7 +36,7 @@ const answerAfter20Ms = { latencyMs: 20, ttftMs: 0, tokens: 16, tokenIntervalMs:
 const answerAtOnce = { latencyMs: 0, ttftMs: 0, tokens: 16, tokenIntervalMs: 0 };
 const streamAfter20Ms = { latencyMs: 0, ttftMs: 20, tokens: 16, tokenIntervalMs: 1 };
 
-type Target = 'direct' | 'floor' | 'nginx' | 'modelport' | 'portkey';
+type Target = 'direct' | 'floor' | 'nginx' | 'modelport' | 'modelport-fastify' | 'portkey';
 /** A load result plus the gateway process's CPU time per request (µs) and its collections, when a gateway was in the path. */
 type Measured = LoadResult & { cpuUsPerRequest: number | null; gc: GcDuringCell | null };
 /** V8's collections in the gateway during one cell (gc-meter.mjs). */
@@ -58,8 +60,16 @@ async function main(): Promise<void> {
   children.push(upstream);
   const upstreamV1 = `http://127.0.0.1:${upstream.port}/v1`;
   // With the V8 flags `npm start` gives the server, unless an A/B run names others.
-  const modelport = await startChild('modelport', here('./modelport-process.ts'), { cpu: gatewayCpu, gcMeter: true, nodeOptions: nodeFlags === undefined ? [...SERVER_NODE_FLAGS] : nodeFlags.split(' ').filter(Boolean), env: { UPSTREAM_URL: upstreamV1 } });
+  const modelportNodeOptions = nodeFlags === undefined ? [...SERVER_NODE_FLAGS] : nodeFlags.split(' ').filter(Boolean);
+  const modelport = await startChild('modelport', here('./modelport-process.ts'), { cpu: gatewayCpu, gcMeter: true, nodeOptions: modelportNodeOptions, env: { UPSTREAM_URL: upstreamV1 } });
   children.push(modelport);
+  const modelportFastify = compareFastifyPath
+    ? await startChild('modelport-fastify', here('./modelport-process.ts'), { cpu: gatewayCpu, gcMeter: true, nodeOptions: modelportNodeOptions, env: { UPSTREAM_URL: upstreamV1, MODELPORT_GATEWAY_FRONT: 'false' } })
+    : null;
+  if (modelportFastify !== null) {
+    children.push(modelportFastify);
+    targets.splice(targets.indexOf('modelport') + 1, 0, 'modelport-fastify');
+  }
   const floor = await startChild('floor', here('./null-proxy.ts'), { cpu: gatewayCpu, gcMeter: true, env: { UPSTREAM_PORT: String(upstream.port) } });
   children.push(floor);
   const portkeyPort = 18_787;
@@ -76,7 +86,7 @@ async function main(): Promise<void> {
 
   const request = (target: Target, stream: boolean, concurrency: number): LoadConfig => {
     const body = JSON.stringify({
-      model: target === 'modelport' ? 'bench' : 'bench-model',
+      model: target === 'modelport' || target === 'modelport-fastify' ? 'bench' : 'bench-model',
       messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: 'Say hello to the benchmark.' }],
       max_tokens: 64,
       ...(stream ? { stream: true } : {}),
@@ -84,6 +94,7 @@ async function main(): Promise<void> {
     const base = { path: '/v1/chat/completions', body, concurrency, durationMs, warmupMs, stream };
     if (target === 'direct') return { ...base, port: upstream.port, headers: { authorization: 'Bearer sk-bench' } };
     if (target === 'modelport') return { ...base, port: modelport.port, headers: { authorization: 'Bearer sk-bench' } };
+    if (target === 'modelport-fastify' && modelportFastify !== null) return { ...base, port: modelportFastify.port, headers: { authorization: 'Bearer sk-bench' } };
     if (target === 'floor') return { ...base, port: floor.port, headers: { authorization: 'Bearer sk-bench' } };
     if (target === 'nginx' && nginx !== null) return { ...base, port: nginx.port, headers: { authorization: 'Bearer sk-bench' } };
     return { ...base, port: portkey.port, headers: { authorization: 'Bearer sk-bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': upstreamV1 } };
@@ -129,7 +140,7 @@ async function main(): Promise<void> {
         // round, because a target measured right after another gateway read up to 18% more CPU per
         // stream in A/B runs than in the other position.
         for (const target of [...targets.slice(round % targets.length), ...targets.slice(0, round % targets.length)]) {
-          const gateway = target === 'modelport' ? modelport : target === 'portkey' ? portkey : target === 'floor' ? floor : target === 'nginx' ? nginx : null;
+          const gateway = target === 'modelport' ? modelport : target === 'modelport-fastify' ? modelportFastify : target === 'portkey' ? portkey : target === 'floor' ? floor : target === 'nginx' ? nginx : null;
           const gcBefore = (await gateway?.gc()) ?? null;
           const cpuBefore = gateway?.cpuUs() ?? 0;
           const raw = await runLoadProcess(request(target, scenario.stream, concurrency), loadCpu);

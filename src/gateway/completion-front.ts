@@ -40,6 +40,7 @@ export interface CompletionFront {
 
 /** Past this many bytes of pipelined requests the front stops reading until it has answered. */
 const MAX_BUFFERED = 64 * 1024;
+/** How often idle and slow connections are looked at; never less often than a request may take to arrive. */
 const SWEEP_MS = 1_000;
 
 export function createCompletionFront(deps: CompletionFrontDeps): CompletionFront {
@@ -102,7 +103,7 @@ export function createCompletionFront(deps: CompletionFrontDeps): CompletionFron
       sweep = setInterval(() => {
         const now = performance.now();
         for (const connection of connections) connection.checkTimeouts(now, keepAliveMs, arrivalMs);
-      }, SWEEP_MS);
+      }, Math.min(SWEEP_MS, arrivalMs));
       sweep.unref();
       target.once('close', () => {
         if (sweep !== null) clearInterval(sweep);
@@ -263,9 +264,12 @@ class FrontConnection implements ResponseConnection {
     this.front.handOff(socket);
   }
 
-  /** The client sent FIN: whatever is being answered is finished, then the connection closes. */
+  /**
+   * The client sent FIN. As node:http does (without httpAllowHalfOpen), a request still being answered
+   * counts as abandoned: the connection closes, and with it the response, which stops the upstream call.
+   */
   private clientEnded(): void {
-    if (this.state === 'busy') this.closeAfterResponse = true;
+    if (this.state === 'busy') this.socket.destroy();
     else this.socket.end();
   }
 

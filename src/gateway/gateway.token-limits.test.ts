@@ -89,6 +89,10 @@ describe('gateway with API tokens', () => {
     for (const name of ['ci']) expect((await client(name).chat.completions.create({ model: 'metered', messages })).choices).toHaveLength(1);
     const asAdmin = new OpenAI({ baseURL: `${harness.url}/v1`, apiKey: admin, maxRetries: 0 });
     expect((await asAdmin.chat.completions.create({ model: 'metered', messages })).choices).toHaveLength(1);
+    const stranger = new OpenAI({ baseURL: `${harness.url}/v1`, apiKey: 'mp_unknown', maxRetries: 0 });
+    const unknown = await stranger.chat.completions.create({ model: 'metered', messages }).catch((error: unknown) => error);
+    expect(unknown).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect(unknown).toMatchObject({ status: 401, code: 'unauthorized' });
   });
 
   it('gives a token limited to 5 requests per minute five answers, then 429 rate_limited with Retry-After until the next minute', async () => {
