@@ -18,6 +18,7 @@ const COPY_LIMIT = 16 * 1024;
  * Some values come from upstreams; a CR or LF in one would split the response.
  */
 const UNSAFE_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const CHUNKED_END = '0\r\n\r\n';
 
 /**
@@ -49,12 +50,14 @@ export class RawResponse implements ClientResponse {
 
   writeHead(status: number, headers: Record<string, string | number>): this {
     if (this.head !== null || this.writableEnded) throw new Error('the response head was already written');
+    if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`invalid status code ${status}`);
     let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
     let length = false;
     for (const name in headers) {
       const value = String(headers[name]);
+      if (!TOKEN.test(name)) throw new TypeError(`invalid header name '${name}'`);
       if (UNSAFE_VALUE.test(value)) throw new TypeError(`invalid character in the value of header '${name}'`);
-      if (name === 'content-length') length = true;
+      if (name.toLowerCase() === 'content-length') length = true;
       head += `${name}: ${value}\r\n`;
     }
     this.chunked = !length;
@@ -66,6 +69,7 @@ export class RawResponse implements ClientResponse {
 
   write(chunk: Buffer | string): boolean {
     if (this.writableEnded || this.destroyed) return false;
+    if (this.head === null) this.writeHead(200, {});
     return this.send(chunk, false);
   }
 
