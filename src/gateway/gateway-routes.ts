@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal } from '../services/auth/token-service.js';
 import type { ClientResponse } from './client-response.js';
 import type { CompletionCall, CompletionHandler } from './completion-handler.js';
 import type { DeploymentCache } from './deployment-cache.js';
@@ -54,7 +55,6 @@ function seconds(iso: string): number {
   return Math.floor(Date.parse(iso) / 1000);
 }
 
-
 /** A request Fastify read, for the completion handler. */
 class FastifyCompletionCall implements CompletionCall {
   readonly receivedAt: number;
@@ -67,7 +67,7 @@ class FastifyCompletionCall implements CompletionCall {
     this.receivedAt = request.receivedAt || performance.now();
   }
 
-  get principal() {
+  get principal(): Principal | null {
     return this.request.principal;
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ModelportError, NotFoundError, PlatformApiError, RateLimitedError } from '../core/errors/index.js';
 import { BudgetExceededError } from './budget-exceeded-error.js';
-import { toOpenAIError } from './openai-errors.js';
+import { openAIErrorReply, toOpenAIError } from './openai-errors.js';
 
 describe('toOpenAIError', () => {
   it('maps modelport codes to the statuses and types OpenAI SDKs expect', () => {
@@ -32,5 +32,27 @@ describe('toOpenAIError', () => {
 
   it('never shows what an internal error says', () => {
     expect(toOpenAIError(new ModelportError('internal_error', 'password=hunter2 at line 3')).body.error.message).toBe('internal error');
+  });
+
+  describe('openAIErrorReply', () => {
+    it('adds Retry-After (whole seconds, at least 1) and x-should-retry where they apply', () => {
+      expect(openAIErrorReply(new RateLimitedError('slow down', 11_500)).headers).toEqual({ 'content-type': 'application/json', 'retry-after': '12' });
+      expect(openAIErrorReply(new RateLimitedError('slow down', 20)).headers['retry-after']).toBe('1');
+      expect(openAIErrorReply(new NotFoundError('model', 'x'))).toMatchObject({ status: 404, headers: { 'x-should-retry': 'false' } });
+    });
+
+    it("maps Fastify's body errors to OpenAI's and keeps its other 4xx as 400s", () => {
+      const fastifyError = (code: string, statusCode: number, message = 'fastify says no') => Object.assign(new Error(message), { code, statusCode });
+      expect(openAIErrorReply(fastifyError('FST_ERR_CTP_INVALID_JSON_BODY', 400)).body.error.code).toBe('invalid_json');
+      expect(openAIErrorReply(fastifyError('FST_ERR_CTP_EMPTY_JSON_BODY', 400)).body.error.code).toBe('invalid_json');
+      expect(openAIErrorReply(fastifyError('FST_ERR_CTP_BODY_TOO_LARGE', 413))).toMatchObject({ status: 413, body: { error: { code: 'payload_too_large' } } });
+      expect(openAIErrorReply(fastifyError('FST_ERR_CTP_INVALID_MEDIA_TYPE', 415, 'Unsupported Media Type'))).toMatchObject({ status: 400, body: { error: { code: 'validation_failed', message: 'Unsupported Media Type' } } });
+    });
+
+    it('answers anything else as an internal error that says nothing', () => {
+      for (const thrown of [new TypeError('cannot read x of undefined'), 'a string', null]) {
+        expect(openAIErrorReply(thrown)).toMatchObject({ status: 500, body: { error: { code: 'internal_error', message: 'internal error' } } });
+      }
+    });
   });
 });
