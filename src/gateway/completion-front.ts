@@ -185,6 +185,8 @@ class FrontConnection implements ResponseConnection {
   }
 
   private received(chunk: Buffer): void {
+    // Closing after its last response: whatever else the client sends is not read (nor kept).
+    if (this.state === 'gone') return;
     if (this.state === 'idle') {
       this.state = 'receiving';
       this.since = performance.now();
