@@ -312,13 +312,33 @@ describe('completion front', () => {
     expect(json((await connection.responses(1))[0])).toMatchObject({ servedBy: 'front', body: { model: 'slowly', note: 'ünïcode' } });
   });
 
-  it('hands a request that has not arrived whole in time to Node, with the part that came', async () => {
+  it('reads a body that arrives in many small pieces', async () => {
+    const { port } = await start();
+    const connection = await open(port);
+    const note = 'é'.repeat(1_900);
+    const bytes = Buffer.from(post('/v1/chat/completions', JSON.stringify({ model: 'trickled', note })));
+    for (let offset = 0; offset < bytes.length; offset += 61) {
+      connection.send(bytes.subarray(offset, offset + 61));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(json((await connection.responses(1))[0])).toMatchObject({ servedBy: 'front', body: { model: 'trickled', note } });
+  });
+
+  it.each([
+    ['inside the head', (request: string) => [request.slice(0, 40)]],
+    ['inside the body, after more than one read of it', (request: string) => [request.slice(0, request.length - 8), request.slice(request.length - 8, request.length - 5)]],
+  ])('hands a request that has not arrived whole in time to Node, with the part that came (cut %s)', async (_where, parts) => {
     const { port, calls } = await start({ arrivalMs: 50 });
     const connection = await open(port);
     const request = post('/v1/chat/completions', '{"model":"late"}');
-    connection.send(request.slice(0, 40));
+    let sent = 0;
+    for (const part of parts(request)) {
+      connection.send(part);
+      sent += part.length;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     await new Promise((resolve) => setTimeout(resolve, 200));
-    connection.send(request.slice(40));
+    connection.send(request.slice(sent));
     expect(json((await connection.responses(1))[0])).toMatchObject({ servedBy: 'fastify', body: { model: 'late' } });
     expect(calls).toEqual([]);
   });

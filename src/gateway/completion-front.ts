@@ -134,6 +134,12 @@ class FrontConnection implements ResponseConnection {
   private state: ConnectionState = 'idle';
   /** Bytes read and not yet consumed: the request being received, and any pipelined after it. */
   private pending: Buffer | null = null;
+  /**
+   * Reads of a body still arriving, joined into `pending` once it is whole: joining at every read would
+   * copy a large body, trickled in small pieces, over and over.
+   */
+  private arriving: Buffer[] = [];
+  private arrivingBytes = 0;
   private head: CompletionRequestHead | null = null;
   private principal: Principal | null = null;
   /** When the current request's first bytes arrived (receiving), or when the connection went idle. */
@@ -191,6 +197,17 @@ class FrontConnection implements ResponseConnection {
       this.state = 'receiving';
       this.since = performance.now();
     }
+    if (this.state === 'receiving' && this.head !== null) {
+      this.arriving.push(chunk);
+      this.arrivingBytes += chunk.length;
+      if ((this.pending as Buffer).length + this.arrivingBytes < this.head.bodyStart + this.head.contentLength) return;
+      this.pending = Buffer.concat([this.pending as Buffer, ...this.arriving]);
+      this.arriving = [];
+      this.arrivingBytes = 0;
+      this.advance();
+      return;
+    }
+    // A head is at most 16 KB, so joining while it is incomplete stays cheap.
     this.pending = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
     if (this.state === 'receiving') this.advance();
     else if (this.state === 'busy' && this.pending.length > MAX_BUFFERED) this.socket.pause();
@@ -259,8 +276,9 @@ class FrontConnection implements ResponseConnection {
     socket.removeListener('close', this.onClose);
     this.front.forget(this);
     this.state = 'gone';
-    const pending = this.pending;
+    const pending = this.arriving.length === 0 ? this.pending : Buffer.concat([this.pending as Buffer, ...this.arriving]);
     this.pending = null;
+    this.arriving = [];
     this.head = null;
     if (pending !== null) socket.unshift(pending);
     this.front.handOff(socket);
