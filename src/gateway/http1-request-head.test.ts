@@ -223,21 +223,21 @@ describe('readCompletionRequestHead: requests left to Node', () => {
   });
 
   it.each([
-    ['GET', ['GET /v1/chat/completions HTTP/1.1', ...MINIMAL_HEADERS]],
-    ['a lower-case method', ['post /v1/chat/completions HTTP/1.1', ...MINIMAL_HEADERS]],
-    ['/v1/models', ['POST /v1/models HTTP/1.1', ...MINIMAL_HEADERS]],
-    ['a trailing slash', ['POST /v1/chat/completions/ HTTP/1.1', ...MINIMAL_HEADERS]],
-    ['a query string', ['POST /v1/chat/completions?x=1 HTTP/1.1', ...MINIMAL_HEADERS]],
-    ['an upper-case path segment', ['POST /V1/chat/completions HTTP/1.1', ...MINIMAL_HEADERS]],
-    ['an absolute-form target', ['POST http://h/v1/chat/completions HTTP/1.1', ...MINIMAL_HEADERS]],
-    ['HTTP/1.0', ['POST /v1/chat/completions HTTP/1.0', ...MINIMAL_HEADERS]],
-    ['a lower-case version', ['POST /v1/chat/completions http/1.1', ...MINIMAL_HEADERS]],
-    ['two spaces after the method', ['POST  /v1/chat/completions HTTP/1.1', ...MINIMAL_HEADERS]],
-    ['two spaces before the version', ['POST /v1/chat/completions  HTTP/1.1', ...MINIMAL_HEADERS]],
-    ['a space after the version', ['POST /v1/chat/completions HTTP/1.1 ', ...MINIMAL_HEADERS]],
-    ['a leading empty line', ['', CHAT_LINE, ...MINIMAL_HEADERS]],
-  ])('is other for a request line with %s', (_description, lines) => {
-    expect(read(requestHead(lines))).toBe('other');
+    ['GET', 'GET /v1/chat/completions HTTP/1.1'],
+    ['a lower-case method', 'post /v1/chat/completions HTTP/1.1'],
+    ['/v1/models', 'POST /v1/models HTTP/1.1'],
+    ['a trailing slash', 'POST /v1/chat/completions/ HTTP/1.1'],
+    ['a query string', 'POST /v1/chat/completions?x=1 HTTP/1.1'],
+    ['an upper-case path segment', 'POST /V1/chat/completions HTTP/1.1'],
+    ['an absolute-form target', 'POST http://h/v1/chat/completions HTTP/1.1'],
+    ['HTTP/1.0', 'POST /v1/chat/completions HTTP/1.0'],
+    ['a lower-case version', 'POST /v1/chat/completions http/1.1'],
+    ['two spaces after the method', 'POST  /v1/chat/completions HTTP/1.1'],
+    ['two spaces before the version', 'POST /v1/chat/completions  HTTP/1.1'],
+    ['a space after the version', 'POST /v1/chat/completions HTTP/1.1 '],
+    ['a leading empty line', `\r\n${CHAT_LINE}`],
+  ])('is other for a request line with %s', (_description, requestLine) => {
+    expect(read(requestHead([requestLine, ...MINIMAL_HEADERS]))).toBe('other');
   });
 
   it.each([

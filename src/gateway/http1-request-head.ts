@@ -9,6 +9,8 @@
  * the framing it accepts (a single Content-Length, no Transfer-Encoding) has one reading.
  */
 
+import { TOKEN, tokenList } from './http1-grammar.js';
+
 /** A completion request's head, as the front needs it. */
 export interface CompletionRequestHead {
   endpoint: 'chat' | 'text';
@@ -27,7 +29,6 @@ export type RequestHeadReading = CompletionRequestHead | 'incomplete' | 'other';
 export const MAX_REQUEST_HEAD_BYTES = 16 * 1024;
 
 const HEAD_END = Buffer.from('\r\n\r\n');
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Control characters other than horizontal tab; a value holding one is read differently by different parsers. */
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
 /** Optional whitespace around a value is spaces and tabs only (RFC 9110 §5.6.3), not what String#trim removes. */
@@ -85,10 +86,9 @@ function isJson(contentType: string | undefined): boolean {
 function readKeepAlive(connection: string | undefined): boolean | null {
   if (connection === undefined) return true;
   let keepAlive = true;
-  for (const option of connection.split(',')) {
-    const normalized = option.trim().toLowerCase();
-    if (normalized === 'close') keepAlive = false;
-    else if (normalized !== 'keep-alive') return null;
+  for (const option of tokenList(connection)) {
+    if (option === 'close') keepAlive = false;
+    else if (option !== 'keep-alive') return null;
   }
   return keepAlive;
 }

@@ -9,6 +9,8 @@
  * error ends the connection.
  */
 
+import { TOKEN, tokenList } from './http1-grammar.js';
+
 /** The parts of a response head the client needs. */
 export interface ResponseHead {
   status: number;
@@ -38,7 +40,6 @@ const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_CHUNK_LINE_BYTES = 4 * 1024;
 const CRLF = Buffer.from('\r\n');
 const HEAD_END = Buffer.from('\r\n\r\n');
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const AFTER_COMPLETE = 'the server sent bytes after a complete response';
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: |$)/;
 
@@ -192,7 +193,7 @@ export class Http1ResponseParser {
       return false;
     }
 
-    const connection = tokens(headers['connection']);
+    const connection = tokenList(headers['connection']);
     let keepAlive = minorVersion === '1' ? !connection.includes('close') : connection.includes('keep-alive');
     const transferEncoding = headers['transfer-encoding'];
     const contentLength = headers['content-length'];
@@ -201,7 +202,7 @@ export class Http1ResponseParser {
     } else if (transferEncoding !== undefined) {
       // Both framings at once is how smuggling starts: chunked wins and the connection is not reused.
       if (contentLength !== undefined) keepAlive = false;
-      const codings = tokens(transferEncoding);
+      const codings = tokenList(transferEncoding);
       if (codings[codings.length - 1] === 'chunked') this.state = 'chunk-size';
       else {
         this.state = 'until-close';
@@ -217,11 +218,6 @@ export class Http1ResponseParser {
     this.events.head({ status, headers, keepAlive, keepAliveTimeoutMs: keepAliveTimeout(headers['keep-alive']) });
     return this.state === 'done';
   }
-}
-
-function tokens(value: string | undefined): string[] {
-  if (value === undefined) return [];
-  return value.split(',').map((token) => token.trim().toLowerCase());
 }
 
 /** Repeated Content-Length headers are allowed only when they agree (RFC 9110 §8.6). */

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ClientResponse } from './client-response.js';
+import { TOKEN } from './http1-grammar.js';
 
 /** What a response needs from the connection it is written on. */
 export interface ResponseConnection {
@@ -18,7 +19,6 @@ const COPY_LIMIT = 16 * 1024;
  * Some values come from upstreams; a CR or LF in one would split the response.
  */
 const UNSAFE_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const CHUNKED_END = '0\r\n\r\n';
 
 /**
@@ -45,11 +45,12 @@ export class RawResponse implements ClientResponse {
   }
 
   get headersSent(): boolean {
-    return this.head !== null || this.writableEnded;
+    return this.head !== null;
   }
 
   writeHead(status: number, headers: Record<string, string | number>): this {
-    if (this.head !== null || this.writableEnded) throw new Error('the response head was already written');
+    // end() writes a head when there was none, so an ended response always has one.
+    if (this.head !== null) throw new Error('the response head was already written');
     if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`invalid status code ${status}`);
     let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
     let length = false;
