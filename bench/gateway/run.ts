@@ -84,6 +84,15 @@ async function main(): Promise<void> {
     targets.splice(2, 0, 'nginx');
   }
 
+  // Every target but direct calls, by the process that serves it.
+  const gateways = new Map<Target, Child>([
+    ['floor', floor],
+    ['modelport', modelport],
+    ['portkey', portkey],
+  ]);
+  if (modelportFastify !== null) gateways.set('modelport-fastify', modelportFastify);
+  if (nginx !== null) gateways.set('nginx', nginx);
+
   const request = (target: Target, stream: boolean, concurrency: number): LoadConfig => {
     const body = JSON.stringify({
       model: target === 'modelport' || target === 'modelport-fastify' ? 'bench' : 'bench-model',
@@ -91,13 +100,10 @@ async function main(): Promise<void> {
       max_tokens: 64,
       ...(stream ? { stream: true } : {}),
     });
-    const base = { path: '/v1/chat/completions', body, concurrency, durationMs, warmupMs, stream };
-    if (target === 'direct') return { ...base, port: upstream.port, headers: { authorization: 'Bearer sk-bench' } };
-    if (target === 'modelport') return { ...base, port: modelport.port, headers: { authorization: 'Bearer sk-bench' } };
-    if (target === 'modelport-fastify' && modelportFastify !== null) return { ...base, port: modelportFastify.port, headers: { authorization: 'Bearer sk-bench' } };
-    if (target === 'floor') return { ...base, port: floor.port, headers: { authorization: 'Bearer sk-bench' } };
-    if (target === 'nginx' && nginx !== null) return { ...base, port: nginx.port, headers: { authorization: 'Bearer sk-bench' } };
-    return { ...base, port: portkey.port, headers: { authorization: 'Bearer sk-bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': upstreamV1 } };
+    const port = target === 'direct' ? upstream.port : (gateways.get(target) as Child).port;
+    const headers: Record<string, string> = { authorization: 'Bearer sk-bench' };
+    if (target === 'portkey') Object.assign(headers, { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': upstreamV1 });
+    return { path: '/v1/chat/completions', body, concurrency, durationMs, warmupMs, stream, port, headers };
   };
 
   // Every path answers before anything is measured.
@@ -140,7 +146,7 @@ async function main(): Promise<void> {
         // round, because a target measured right after another gateway read up to 18% more CPU per
         // stream in A/B runs than in the other position.
         for (const target of [...targets.slice(round % targets.length), ...targets.slice(0, round % targets.length)]) {
-          const gateway = target === 'modelport' ? modelport : target === 'modelport-fastify' ? modelportFastify : target === 'portkey' ? portkey : target === 'floor' ? floor : target === 'nginx' ? nginx : null;
+          const gateway = gateways.get(target) ?? null;
           const gcBefore = (await gateway?.gc()) ?? null;
           const cpuBefore = gateway?.cpuUs() ?? 0;
           const raw = await runLoadProcess(request(target, scenario.stream, concurrency), loadCpu);
