@@ -154,7 +154,10 @@ async function open(port: number) {
   };
 }
 
-/** A whole response at the start of `text` (Content-Length or chunked), or null while it is incomplete. */
+/**
+ * A whole response at the start of `text` (Content-Length or chunked), or null while it is incomplete.
+ * Not Http1ResponseParser: it refuses bytes after a complete response, and pipelined answers arrive so.
+ */
 function readResponse(text: string): { response: ParsedResponse; length: number } | null {
   const headEnd = text.indexOf('\r\n\r\n');
   if (headEnd === -1) return null;
