@@ -27,6 +27,9 @@ export interface Child {
   cpuUs(): number;
   /** V8's collections so far (started with `gcMeter`), else null. See gc-meter.mjs. */
   gc(): Promise<GcTotals | null>;
+  /** Stops the process (SIGSTOP) until `resume`: it runs nothing, not even its timers or V8's idle-time collections. */
+  suspend(): void;
+  resume(): void;
 }
 
 export interface GcTotals {
@@ -118,10 +121,14 @@ export async function startChild(label: string, script: string, options: { cpu: 
       }
       return null;
     },
+    suspend: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
     stop: () =>
       new Promise<void>((resolve) => {
         if (gcFile !== null) rmSync(dirname(gcFile), { recursive: true, force: true });
         if (child.exitCode !== null) return resolve();
+        // A stopped process would hold the SIGTERM until it is continued.
+        child.kill('SIGCONT');
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
         setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
