@@ -139,6 +139,7 @@ async function main(): Promise<void> {
   // From here on only the gateway being measured runs. The others share its CPU, and an idle gateway
   // still works: its timers, and V8's memory reducer, which runs a full collection about 8 s after a
   // load ends (Portkey's spent 120 ms of CPU 1 inside one of modelport's cells). Stopped, they cannot.
+  // For nginx that is its master process; its worker has nothing to do while no requests come.
   for (const gateway of gateways.values()) gateway.suspend();
   const results: Result[] = [];
   for (const scenario of scenarios.filter((candidate) => scenarioFilter === null || candidate.name.includes(scenarioFilter))) {
