@@ -2,6 +2,7 @@
 // keep-alive connections each sending the next request as soon as the previous answer ends.
 // Measures latency to the end of the body and, for streams, time to the first token ("Hello").
 // Run by run.ts: npx tsx bench/gateway/load.ts '<json config>'   (prints one JSON result line)
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 
 export interface LoadConfig {
@@ -16,6 +17,8 @@ export interface LoadConfig {
   stream: boolean;
   /** Stop after this many measured requests (soak runs); default unlimited. */
   maxRequests?: number;
+  /** Writes every measured request's latency and TTFT (µs) to this file as JSON `{ latencyUs, ttftUs }` (tail-shape.ts). */
+  latenciesFile?: string;
 }
 
 /** A request with no answer (or no next byte) for this long counts as an error, so a stuck target shows up instead of hanging the run. */
@@ -56,6 +59,10 @@ class Samples {
     const sorted = this.values.slice(0, this.length).sort();
     const at = (q: number) => Math.round(sorted[Math.min(this.length - 1, Math.floor(q * (this.length - 1)))] ?? 0);
     return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: Math.round(sorted[this.length - 1] ?? 0) };
+  }
+  /** Every value, in the order pushed. */
+  all(): number[] {
+    return Array.from(this.values.subarray(0, this.length), Math.round);
   }
 }
 
@@ -129,6 +136,7 @@ export async function runLoad(config: LoadConfig): Promise<LoadResult> {
   );
   const elapsed = Math.max(1, Math.min(performance.now(), end) - measureFrom);
   agent.destroy();
+  if (config.latenciesFile !== undefined) writeFileSync(config.latenciesFile, JSON.stringify({ latencyUs: latency.all(), ttftUs: ttft.all() }));
   return {
     requests: measured,
     errors,
