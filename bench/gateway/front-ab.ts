@@ -9,6 +9,7 @@
 import { createWriteStream } from 'node:fs';
 import { type LoadConfig } from './load.js';
 import { canPin, here, runLoadProcess, setScenario, startChild } from './processes.js';
+import { answerAfter20Ms, completionBody, streamAfter20Ms } from './workload.js';
 import { SERVER_NODE_FLAGS } from '../../src/support/server-node-flags.js';
 
 const args = process.argv.slice(2);
@@ -21,13 +22,8 @@ const tracePrefix = traceArgument === -1 ? null : (args[traceArgument + 1] ?? 'g
 const loadCpu = canPin ? '0' : null;
 
 const upstream = await startChild('upstream', here('./bench-upstream.ts'), { cpu: loadCpu });
-await setScenario(upstream.port, stream ? { latencyMs: 0, ttftMs: 20, tokens: 16, tokenIntervalMs: 1 } : { latencyMs: 20, ttftMs: 0, tokens: 16, tokenIntervalMs: 0 });
-const body = JSON.stringify({
-  model: 'bench',
-  messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: 'Say hello to the benchmark.' }],
-  max_tokens: 64,
-  ...(stream ? { stream: true } : {}),
-});
+await setScenario(upstream.port, stream ? streamAfter20Ms : answerAfter20Ms);
+const body = completionBody('bench', stream);
 
 const ms = (us: number | undefined) => (us === undefined ? '' : (us / 1000).toFixed(2));
 process.stdout.write('| pair | front | load | req/s | p50 ms | p99 ms | TTFT p50 ms | TTFT p90 ms | TTFT p99 ms | CPU µs/req | scavenges |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n');

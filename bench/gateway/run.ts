@@ -16,6 +16,7 @@ import type { LoadConfig, LoadResult } from './load.js';
 import { canPin, here, runLoadProcess, setScenario, startChild, type Child, type GcTotals } from './processes.js';
 import { SERVER_NODE_FLAGS } from '../../src/support/server-node-flags.js';
 import { nginxReference } from './nginx-reference.js';
+import { answerAfter20Ms, answerAtOnce, completionBody, streamAfter20Ms } from './workload.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -30,11 +31,6 @@ const durationMs = quick ? 2_000 : 5_000;
 const warmupMs = quick ? 500 : 1_000;
 const loadCpu = pin ? '0' : null;
 const gatewayCpu = pin ? '1' : null;
-
-/** How the fake upstream answers: whole answers after 20 ms or at once, or a stream (first token after 20 ms, 16 tokens 1 ms apart). */
-const answerAfter20Ms = { latencyMs: 20, ttftMs: 0, tokens: 16, tokenIntervalMs: 0 };
-const answerAtOnce = { latencyMs: 0, ttftMs: 0, tokens: 16, tokenIntervalMs: 0 };
-const streamAfter20Ms = { latencyMs: 0, ttftMs: 20, tokens: 16, tokenIntervalMs: 1 };
 
 type Target = 'direct' | 'floor' | 'nginx' | 'modelport' | 'modelport-fastify' | 'portkey';
 /** A load result plus the gateway process's CPU time per request (µs) and its collections, when a gateway was in the path. */
@@ -94,12 +90,7 @@ async function main(): Promise<void> {
   if (nginx !== null) gateways.set('nginx', nginx);
 
   const request = (target: Target, stream: boolean, concurrency: number): LoadConfig => {
-    const body = JSON.stringify({
-      model: target === 'modelport' || target === 'modelport-fastify' ? 'bench' : 'bench-model',
-      messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: 'Say hello to the benchmark.' }],
-      max_tokens: 64,
-      ...(stream ? { stream: true } : {}),
-    });
+    const body = completionBody(target === 'modelport' || target === 'modelport-fastify' ? 'bench' : 'bench-model', stream);
     const port = target === 'direct' ? upstream.port : (gateways.get(target) as Child).port;
     const headers: Record<string, string> = { authorization: 'Bearer sk-bench' };
     if (target === 'portkey') Object.assign(headers, { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': upstreamV1 });

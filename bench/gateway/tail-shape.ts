@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canPin, here, runLoadProcess, setScenario, startChild } from './processes.js';
+import { answerAfter20Ms, completionBody, streamAfter20Ms } from './workload.js';
 import { SERVER_NODE_FLAGS } from '../../src/support/server-node-flags.js';
 
 const args = process.argv.slice(2);
@@ -21,13 +22,13 @@ const QUANTILES = [0.5, 0.75, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999];
 const loadCpu = canPin ? '0' : null;
 
 const upstream = await startChild('upstream', here('./bench-upstream.ts'), { cpu: loadCpu });
-await setScenario(upstream.port, stream ? { latencyMs: 0, ttftMs: 20, tokens: 16, tokenIntervalMs: 1 } : { latencyMs: 20, ttftMs: 0, tokens: 16, tokenIntervalMs: 0 });
+await setScenario(upstream.port, stream ? streamAfter20Ms : answerAfter20Ms);
 const modelport = await startChild('modelport', here('./modelport-process.ts'), { cpu: canPin ? '1' : null, nodeOptions: [...SERVER_NODE_FLAGS], env: { UPSTREAM_URL: `http://127.0.0.1:${upstream.port}/v1` } });
 const directory = mkdtempSync(join(tmpdir(), 'modelport-tail-shape-'));
 
 /** One c16 cell against `port`; the latencies (or TTFTs) of its measured requests, sorted. */
 async function cell(port: number, model: string, durationMs: number, name: string): Promise<number[]> {
-  const body = JSON.stringify({ model, messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: 'Say hello to the benchmark.' }], max_tokens: 64, ...(stream ? { stream: true } : {}) });
+  const body = completionBody(model, stream);
   const latenciesFile = join(directory, `${name}.json`);
   await runLoadProcess({ path: '/v1/chat/completions', body, concurrency: 16, durationMs, warmupMs: 1_000, stream, port, headers: { authorization: 'Bearer sk-bench' }, latenciesFile }, loadCpu);
   const kept = JSON.parse(readFileSync(latenciesFile, 'utf8')) as { latencyUs: number[]; ttftUs: number[] };
