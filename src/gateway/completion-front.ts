@@ -220,7 +220,7 @@ class FrontConnection implements ResponseConnection {
       const reading = readCompletionRequestHead(pending, this.front.deps.bodyLimit);
       if (reading === 'incomplete') return;
       if (reading === 'other' || this.front.draining) return this.handOff();
-      const principal = this.front.authorize(reading.headers['authorization']);
+      const principal = this.front.authorize(reading.headers.get('authorization'));
       if (principal === null) return this.handOff();
       this.head = reading;
       this.principal = principal;
@@ -307,12 +307,12 @@ class FrontCall implements CompletionCall {
     readonly receivedAt: number,
     readonly principal: Principal | null,
     readonly body: unknown,
-    private readonly headers: Record<string, string>,
+    private readonly headers: ReadonlyMap<string, string>,
     readonly response: RawResponse,
   ) {}
 
   header(name: string): string | undefined {
-    return this.headers[name];
+    return this.headers.get(name);
   }
 
   commit(): void {

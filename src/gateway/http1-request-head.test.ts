@@ -50,7 +50,7 @@ describe('readCompletionRequestHead: recognised requests', () => {
       endpoint: 'chat',
       bodyStart: head.length,
       contentLength: 88,
-      headers: {
+      headers: new Map(Object.entries({
         host: '127.0.0.1:8080',
         authorization: 'Bearer mp_live_0123456789abcdef',
         'content-type': 'application/json',
@@ -66,7 +66,7 @@ describe('readCompletionRequestHead: recognised requests', () => {
         'x-stainless-retry-count': '0',
         'x-stainless-timeout': '600',
         'accept-encoding': 'gzip, deflate',
-      },
+      })),
       keepAlive: true,
     });
   });
@@ -79,7 +79,7 @@ describe('readCompletionRequestHead: recognised requests', () => {
   it('trims only spaces and tabs around a value, not what String#trim removes', () => {
     // A no-break space (0xa0) is obs-text to HTTP, part of the value; String#trim would drop it.
     const reading = read(requestHead([CHAT_LINE, ...MINIMAL_HEADERS, 'x-title:\t \xa0padded\xa0 \t']));
-    expect(reading).toMatchObject({ headers: { 'x-title': '\xa0padded\xa0' } });
+    expect(typeof reading === 'object' && reading.headers.get('x-title')).toBe('\xa0padded\xa0');
   });
 
   it('accepts a JSON content type with a charset parameter, in any case', () => {
@@ -117,15 +117,16 @@ describe('readCompletionRequestHead: recognised requests', () => {
     // On a plain object `constructor` would already be `in` the headers and `__proto__` would not be stored.
     const reading = read(requestHead([CHAT_LINE, ...MINIMAL_HEADERS, 'constructor: built', '__proto__: polluted']));
     if (typeof reading === 'string') throw new Error(`expected a recognised head, got ${reading}`);
-    expect(Object.getPrototypeOf(reading.headers)).toBeNull();
-    expect(reading.headers['constructor']).toBe('built');
-    expect(reading.headers['__proto__']).toBe('polluted');
-    expect(Object.keys(reading.headers)).toEqual(['host', 'content-type', 'content-length', 'constructor', '__proto__']);
+    expect(reading.headers.get('constructor')).toBe('built');
+    expect(reading.headers.get('__proto__')).toBe('polluted');
+    expect([...reading.headers.keys()]).toEqual(['host', 'content-type', 'content-length', 'constructor', '__proto__']);
   });
 
   it('reads obs-text bytes (0x80–0xff) in a value as latin1, as Node does', () => {
     const bytes = Buffer.from([...Buffer.from(`${CHAT_LINE}\r\n${MINIMAL_HEADERS.join('\r\n')}\r\nx-title: caf`, 'latin1'), 0xe9, 0x20, 0x80, 0xff, ...Buffer.from('\r\n\r\n', 'latin1')]);
-    expect(read(bytes)).toMatchObject({ headers: { 'x-title': 'caf\u00e9 \u0080\u00ff' }, bodyStart: bytes.length });
+    const reading = read(bytes);
+    expect(reading).toMatchObject({ bodyStart: bytes.length });
+    expect(typeof reading === 'object' && reading.headers.get('x-title')).toBe('caf\u00e9 \u0080\u00ff');
   });
 
   it('points bodyStart at the body when the buffer also holds the body and a pipelined request', () => {
@@ -198,7 +199,7 @@ describe('readCompletionRequestHead: incomplete and oversized heads', () => {
             endpoint,
             bodyStart: head.length,
             contentLength: body.length,
-            headers: Object.fromEntries(headerLines.map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)])),
+            headers: new Map(headerLines.map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)])),
             keepAlive,
           };
           expect(read(whole)).toEqual(expected);

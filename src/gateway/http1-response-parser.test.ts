@@ -35,7 +35,7 @@ describe('Http1ResponseParser', () => {
     const raw = 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nContent-Length: 11\r\n\r\n{"ok":true}';
     for (const pieces of everySplit(raw)) {
       const result = parse(pieces);
-      expect(result.heads).toEqual([{ status: 200, headers: { 'content-type': 'application/json', 'content-length': '11' }, keepAlive: true, keepAliveTimeoutMs: null }]);
+      expect(result.heads).toEqual([{ status: 200, headers: new Map([['content-type', 'application/json'], ['content-length', '11']]), keepAlive: true, keepAliveTimeoutMs: null }]);
       expect(result.body).toBe('{"ok":true}');
       expect(result.completions).toBe(1);
     }
@@ -98,7 +98,7 @@ describe('Http1ResponseParser', () => {
 
   it('joins repeated headers and accepts repeated Content-Length values that agree', () => {
     const result = parse(['HTTP/1.1 200 OK\r\nx-a: 1\r\nX-A: 2\r\ncontent-length: 2, 2\r\n\r\nok']);
-    expect(result.heads[0]?.headers['x-a']).toBe('1, 2');
+    expect(result.heads[0]?.headers.get('x-a')).toBe('1, 2');
     expect(result.body).toBe('ok');
   });
 
@@ -114,6 +114,7 @@ describe('Http1ResponseParser', () => {
     ['a signed Content-Length', 'HTTP/1.1 200 OK\r\ncontent-length: +2\r\n\r\nok', /invalid Content-Length/],
     ['obsolete line folding', 'HTTP/1.1 200 OK\r\nx-a: 1\r\n  folded\r\ncontent-length: 0\r\n\r\n', /obsolete line folding/],
     ['a bare LF inside a header', 'HTTP/1.1 200 OK\r\nx-a: 1\nx-b: 2\r\ncontent-length: 0\r\n\r\n', /invalid character/],
+    ['a bare CR at the end of a value', 'HTTP/1.1 200 OK\r\nx-a: 1\r\r\ncontent-length: 0\r\n\r\n', /invalid character/],
     ['a space before the colon', 'HTTP/1.1 200 OK\r\ncontent-length : 0\r\n\r\n', /malformed header name/],
     ['a malformed chunk size', 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n', /malformed chunk size/],
     ['chunk data longer than its size', 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nokay\r\n', /not followed by CRLF/],

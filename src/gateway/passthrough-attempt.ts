@@ -97,7 +97,7 @@ export async function startPassthroughAttempt(
   const status = upstream.status;
   if (status >= 400) {
     const text = await readBody(upstream, call, MAX_ERROR_BODY_BYTES).catch(() => '');
-    const error = upstreamError(target, status, text, upstream.headers['retry-after'], clock.now());
+    const error = upstreamError(target, status, text, upstream.headers.get('retry-after'), clock.now());
     return failed(error.error, error.fallback);
   }
 

@@ -137,7 +137,7 @@ describe('createUpstreamClient connections', () => {
     for (const n of [1, 2, 3]) {
       const response = await client.post(server.url, headers, Buffer.from(`{"n":${n}}`), 'openai-compatible').response;
       expect(response.status).toBe(200);
-      expect(response.headers['content-type']).toBe('application/json');
+      expect(response.headers.get('content-type')).toBe('application/json');
       expect(await readAll(response)).toBe(`{"echo":{"n":${n}}}`);
     }
     expect(server.seen.connections).toBe(1);

@@ -38,7 +38,7 @@ export interface UpstreamCall {
 export interface UpstreamResponse {
   readonly status: number;
   /** Header values by lower-cased name; repeated headers joined with ", ". */
-  readonly headers: Readonly<Record<string, string>>;
+  readonly headers: ReadonlyMap<string, string>;
   /**
    * Hands the body to `reader` (replacing an earlier reader). Bytes that arrived before are delivered
    * first. Each reader call happens once the previous returned; after `end` or `error`, none.
@@ -377,6 +377,7 @@ class Connection implements ResponseParserEvents {
 }
 
 const EMPTY = Buffer.alloc(0);
+const NO_HEADERS: ReadonlyMap<string, string> = new Map();
 /**
  * Plain-HTTP connections read into this one buffer (net's `onread`) instead of a new ArrayBuffer per
  * read, which V8 must track and sweep at every scavenge: about 0.5 ms shorter pauses under load, for the
@@ -400,7 +401,7 @@ function connectionError(platform: string, error: Error | null): PlatformApiErro
 class Exchange implements UpstreamCall, UpstreamResponse {
   readonly response: Promise<UpstreamResponse>;
   status = 0;
-  headers: Readonly<Record<string, string>> = {};
+  headers: ReadonlyMap<string, string> = NO_HEADERS;
   /** The request's bytes, until written. */
   bytes: Buffer = EMPTY;
   connection: Connection | null = null;
