@@ -161,11 +161,6 @@ export function createCompletionHandler(deps: CompletionHandlerDeps) {
 
     const requestedMax = chat?.max_completion_tokens ?? parsed.max_tokens ?? null;
     const choices = parsed.n ?? 1;
-    const connectorMessages = (): ChatMessage[] | null => chat?.messages.map(toConnectorMessage) ?? null;
-    const estimateInputTokens = (): number =>
-      chat !== null
-        ? estimatePromptTokens(chat.messages.map((message) => ({ role: 'user', content: message.content ?? '' })))
-        : estimateTokens(text?.prompt ?? '');
 
     let upstreamWaitMs = 0;
     let lastError: ModelportError | null = null;
@@ -206,8 +201,15 @@ export function createCompletionHandler(deps: CompletionHandlerDeps) {
         adapterId,
         kind,
         body: raw,
-        connectorMessages,
-        estimateInputTokens,
+        // Methods, not arrow functions in consts: see PassthroughRun (passthrough-attempt.ts) on tsx's keepNames.
+        connectorMessages(): ChatMessage[] | null {
+          return chat?.messages.map(toConnectorMessage) ?? null;
+        },
+        estimateInputTokens(): number {
+          return chat !== null
+            ? estimatePromptTokens(chat.messages.map((message) => ({ role: 'user', content: message.content ?? '' })))
+            : estimateTokens(text?.prompt ?? '');
+        },
         prompt: text?.prompt ?? null,
         stream,
         includeUsage: parsed.stream_options?.include_usage === true,

@@ -51,54 +51,22 @@ export async function startPassthroughAttempt(
   }
   const payload = Buffer.from(JSON.stringify(upstreamBody));
   const call = client.post(target.chatUrl, target.headers, payload, target.platform);
-
-  // One timer: first the first-token deadline, then (once started) whatever is left of the request's.
-  let timer: NodeJS.Timeout | null = null;
-  let timeoutError: ModelportError | null = null;
-  const arm = (ms: number, what: string) => {
-    if (timer !== null) clearTimeout(timer);
-    timer = setTimeout(() => {
-      timeoutError = new TimeoutError(what, ms);
-      call.abort(timeoutError);
-    }, Math.max(1, ms));
-  };
-  const disarm = () => {
-    if (timer !== null) clearTimeout(timer);
-    timer = null;
-  };
+  const run = new PassthroughRun(call, target, request, clock, start);
   const firstDeadline = Math.min(request.firstTokenTimeoutMs, request.requestTimeoutMs);
-  arm(firstDeadline, request.stream ? `the first token from ${request.plan.deployment.name}` : `the response from ${request.plan.deployment.name}`);
-  const stopWatching = request.client.onGone(() => call.abort(clientClosed()));
-  const cleanup = () => {
-    disarm();
-    stopWatching();
-  };
-
-  const failed = (error: ModelportError, fallback: boolean, usage: Usage | null = null): AttemptStart => {
-    cleanup();
-    const latencyMs = clock.monotonic() - start;
-    return {
-      started: false,
-      error,
-      fallback: fallback && !request.client.gone,
-      upstreamWaitMs: latencyMs,
-      outcome: outcomeOf(false, errorCodeOf(error), usage, price, null, null, latencyMs),
-    };
-  };
+  run.arm(firstDeadline, request.stream ? `the first token from ${request.plan.deployment.name}` : `the response from ${request.plan.deployment.name}`);
 
   let upstream: UpstreamResponse;
   try {
     upstream = await call.response;
   } catch (error) {
-    const failure = timeoutError ?? (request.client.gone ? clientClosed() : toModelportError(error));
-    return failed(failure, true);
+    return run.failed(run.failure(() => toModelportError(error)), true);
   }
 
   const status = upstream.status;
   if (status >= 400) {
     const text = await readBody(upstream, call, MAX_ERROR_BODY_BYTES).catch(() => '');
     const error = upstreamError(target, status, text, upstream.headers.get('retry-after'), clock.now());
-    return failed(error.error, error.fallback);
+    return run.failed(error.error, error.fallback);
   }
 
   if (!request.stream) {
@@ -106,15 +74,15 @@ export async function startPassthroughAttempt(
     try {
       body = await readBodyBytes(upstream, call, MAX_BODY_BYTES);
     } catch (error) {
-      return failed(timeoutError ?? (request.client.gone ? clientClosed() : toModelportError(error)), true);
+      return run.failed(run.failure(() => toModelportError(error)), true);
     }
     let json: unknown;
     try {
       json = JSON.parse(body.toString('utf8'));
     } catch {
-      return failed(new PlatformApiError(target.platform, 'malformed response (not JSON)', status, { retryable: true }), true);
+      return run.failed(new PlatformApiError(target.platform, 'malformed response (not JSON)', status, { retryable: true }), true);
     }
-    cleanup();
+    run.cleanup();
     const upstreamWaitMs = clock.monotonic() - start;
     const usage = usageFromBody(json, request);
     return {
@@ -129,25 +97,80 @@ export async function startPassthroughAttempt(
     };
   }
 
-  return startStream(upstream, call, request, clock, start, {
-    rearm: () => arm(request.requestTimeoutMs - (clock.monotonic() - start), `the response from ${request.plan.deployment.name}`),
-    cleanup,
-    failed,
-    timeoutError: () => timeoutError,
-    platform: target.platform,
-    // Upstreams may echo our key in an in-band error; it must never reach the client.
-    clean: (text: string) => redact(text, Object.values(target.headers).map((value) => value.replace(/^Bearer\s+/i, ''))),
-  });
+  return startStream(upstream, call, request, clock, start, run);
 }
 
-interface StreamControls {
-  rearm(): void;
-  cleanup(): void;
-  failed(error: ModelportError, fallback: boolean, usage?: Usage | null): AttemptStart;
-  timeoutError(): ModelportError | null;
-  platform: string;
-  /** Removes secrets from provider text. */
-  clean(text: string): string;
+/**
+ * What an attempt keeps while it runs: its one timer (first the first-token deadline, then, once
+ * started, whatever is left of the request's), the watch on the client, and how a failure is reported.
+ *
+ * A class rather than closures made per request: see "No named closures made per request" in this
+ * folder's README.
+ */
+class PassthroughRun {
+  private timer: NodeJS.Timeout | null = null;
+  /** Set when a deadline passed; the call was aborted with it. */
+  private timeoutError: ModelportError | null = null;
+  private readonly stopWatching: () => void;
+
+  constructor(
+    private readonly call: UpstreamCall,
+    private readonly target: PassthroughTarget,
+    private readonly request: AttemptRequest,
+    private readonly clock: PassthroughClock,
+    private readonly start: number,
+  ) {
+    this.stopWatching = request.client.onGone(() => call.abort(clientClosed()));
+  }
+
+  get platform(): string {
+    return this.target.platform;
+  }
+
+  arm(ms: number, what: string): void {
+    this.disarm();
+    this.timer = setTimeout(() => {
+      this.timeoutError = new TimeoutError(what, ms);
+      this.call.abort(this.timeoutError);
+    }, Math.max(1, ms));
+  }
+
+  /** Once the stream has started: the rest of the request's deadline. */
+  rearm(): void {
+    this.arm(this.request.requestTimeoutMs - (this.clock.monotonic() - this.start), `the response from ${this.request.plan.deployment.name}`);
+  }
+
+  cleanup(): void {
+    this.disarm();
+    this.stopWatching();
+  }
+
+  /** Why the call failed: its deadline, the client leaving, or else `otherwise()`. */
+  failure(otherwise: () => ModelportError): ModelportError {
+    return this.timeoutError ?? (this.request.client.gone ? clientClosed() : otherwise());
+  }
+
+  failed(error: ModelportError, fallback: boolean, usage: Usage | null = null): AttemptStart {
+    this.cleanup();
+    const latencyMs = this.clock.monotonic() - this.start;
+    return {
+      started: false,
+      error,
+      fallback: fallback && !this.request.client.gone,
+      upstreamWaitMs: latencyMs,
+      outcome: outcomeOf(false, errorCodeOf(error), usage, this.request.plan.price, null, null, latencyMs),
+    };
+  }
+
+  /** Upstreams may echo our key in an in-band error; it must never reach the client. */
+  clean(text: string): string {
+    return redact(text, Object.values(this.target.headers).map((value) => value.replace(/^Bearer\s+/i, '')));
+  }
+
+  private disarm(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
 }
 
 /** Holds the stream until its first token, then pipes it. */
@@ -157,7 +180,7 @@ function startStream(
   request: AttemptRequest,
   clock: PassthroughClock,
   start: number,
-  controls: StreamControls,
+  run: PassthroughRun,
 ): Promise<AttemptStart> {
   const splitter = new SseEventSplitter();
   const price = request.plan.price;
@@ -174,14 +197,14 @@ function startStream(
     const fail = (error: ModelportError) => {
       if (settled) return;
       settled = true;
-      resolve(controls.failed(error, true));
+      resolve(run.failed(error, true));
       call.abort(error);
     };
 
     const commit = () => {
       settled = true;
       upstream.pause();
-      controls.rearm();
+      run.rearm();
       const upstreamWaitMs = clock.monotonic() - start;
       resolve({
         started: true,
@@ -198,7 +221,7 @@ function startStream(
       for (let index = 0; index < events.length; index++) {
         const event = events[index] as Buffer;
         const info = inspectEvent(event, true);
-        if (info.error !== null) return fail(new PlatformApiError(controls.platform, `error in stream before the first token: ${controls.clean(info.error)}`, undefined, { retryable: true }));
+        if (info.error !== null) return fail(new PlatformApiError(run.platform, `error in stream before the first token: ${run.clean(info.error)}`, undefined, { retryable: true }));
         if (info.usage) usage = info.usage;
         if (info.usageOnly && !request.includeUsage) continue;
         held.push(event);
@@ -218,9 +241,8 @@ function startStream(
       }
     };
     let pendingAfterCommit: Buffer[] = [];
-    const onHeldEnd = () => fail(new PlatformApiError(controls.platform, 'stream ended before the first token', undefined, { retryable: true }));
-    const onHeldLost = () =>
-      fail(controls.timeoutError() ?? (request.client.gone ? clientClosed() : new PlatformApiError(controls.platform, 'connection lost before the first token', undefined, { retryable: true })));
+    const onHeldEnd = () => fail(new PlatformApiError(run.platform, 'stream ended before the first token', undefined, { retryable: true }));
+    const onHeldLost = () => fail(run.failure(() => new PlatformApiError(run.platform, 'connection lost before the first token', undefined, { retryable: true })));
     upstream.read({ data: onHeldData, end: onHeldEnd, error: onHeldLost });
 
     // Phase 2: bytes flow to the client as they come; only marker events are looked into.
@@ -232,7 +254,7 @@ function startStream(
         const complete = (error: ModelportError | null) => {
           if (done) return;
           done = true;
-          controls.cleanup();
+          run.cleanup();
           const latencyMs = clock.monotonic() - start;
           const ttftMs = firstTokenAt === 0 ? null : firstTokenAt - start;
           const interTokenMs = tokenEvents > 1 ? (lastTokenAt - firstTokenAt) / (tokenEvents - 1) : null;
@@ -253,7 +275,7 @@ function startStream(
           for (const event of list) {
             const info = inspectEvent(event, false);
             if (info.error !== null) {
-              midStreamError = new PlatformApiError(controls.platform, `error in stream: ${controls.clean(info.error)}`, undefined, { retryable: true });
+              midStreamError = new PlatformApiError(run.platform, `error in stream: ${run.clean(info.error)}`, undefined, { retryable: true });
               break;
             }
             if (info.usage) usage = info.usage;
@@ -317,11 +339,11 @@ function startStream(
           const rest = splitter.takeRest();
           if (rest !== null && rest.length > 0) process([Buffer.concat([rest, Buffer.from('\n\n')])]);
           if (done) return;
-          if (!sawEnd) return complete(new PlatformApiError(controls.platform, 'stream ended unexpectedly (no finish_reason and no [DONE])', undefined, { retryable: true }));
+          if (!sawEnd) return complete(new PlatformApiError(run.platform, 'stream ended unexpectedly (no finish_reason and no [DONE])', undefined, { retryable: true }));
           out.end();
           complete(null);
         };
-        const lost = () => complete(controls.timeoutError() ?? (request.client.gone ? clientClosed() : new PlatformApiError(controls.platform, 'connection lost mid-stream', undefined, { retryable: true })));
+        const lost = () => complete(run.failure(() => new PlatformApiError(run.platform, 'connection lost mid-stream', undefined, { retryable: true })));
         upstream.read({ data, end, error: lost });
         upstream.resume();
       });
@@ -369,7 +391,9 @@ function readBodyBytes(response: UpstreamResponse, call: UpstreamCall, maxBytes:
         if (size > maxBytes) call.abort(new PlatformApiError('upstream', `response larger than ${maxBytes} bytes`, undefined, { retryable: false }));
         else chunks.push(chunk);
       },
-      end: () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)),
+      end() {
+        resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+      },
       error: reject,
     });
   });
