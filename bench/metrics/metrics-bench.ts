@@ -12,6 +12,9 @@
  *     computed from the 43,200 minute rows instead of the hour rows.
  * (c) Why the sketches have their own byte format: decoding the same minute sketches from
  *     sketches-js's protobuf (`toProto` / `fromProto`) versus the compact format.
+ * (d) Raw request rows into a SQLite file, µs per row in batches of 128 (the flush's slices): the store's
+ *     write (one prepared statement per row in a transaction) against one statement that unpacks a JSON
+ *     array with json_each (the store's write until the ninth session), alternating, on the same table.
  *
  * Prints markdown tables. Not part of the test suite.
  */
@@ -20,6 +23,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DDSketch } from '@datadog/sketches-js';
+import BetterSqlite3 from 'better-sqlite3';
 import type { RequestRecord } from '../../src/core/invocation.js';
 import { createLatencySketch, type LatencySketch } from '../../src/metrics/latency-sketch.js';
 import { queryMetrics, windowRange } from '../../src/metrics/metrics-query.js';
@@ -27,6 +31,7 @@ import { createMetricsRecorder, type MetricsRecorderStore } from '../../src/metr
 import { rollupSeriesId } from '../../src/metrics/rollup-resolution.js';
 import { logNormalSampler, seededRandom } from '../../src/metrics/testing/synthetic-latencies.js';
 import { createStore } from '../../src/store/create-store.js';
+import { toRequestTuple } from '../../src/store/row-mappers.js';
 import type { RollupRow, Store } from '../../src/store/store.js';
 
 const MINUTE = 60_000;
@@ -356,6 +361,53 @@ function benchFormats(generated: GeneratedRollups): string[] {
   ];
 }
 
+// (d) ------------------------------------------------------------------------------------------------
+
+async function benchRequestRows(): Promise<string[]> {
+  const directory = mkdtempSync(join(tmpdir(), 'modelport-metrics-bench-'));
+  const file = join(directory, 'rows.db');
+  const store = await createStore(`sqlite:${file}`);
+  const raw = new BetterSqlite3(file);
+  try {
+    await store.migrate();
+    const jsonEach = raw.prepare(
+      'insert into requests (deployment_id, adapter_id, source, started_at, ttft_ms, latency_ms, success, error_code, input_tokens, output_tokens, cost_usd, inter_token_ms) ' +
+        'select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8, value ->> 9, value ->> 10, value ->> 11 from json_each(?)',
+    );
+    const batch = (from: number) => Array.from({ length: 128 }, (_, index) => syntheticRequest(DEPLOYMENT, NOW + from + index));
+    const usPerRow = { store: [] as number[], jsonEach: [] as number[] };
+    let next = 0;
+    // Rounds alternate so that both grow the same table; each round is 100 batches.
+    for (let round = 0; round < 6; round++) {
+      for (const way of round % 2 === 0 ? (['store', 'jsonEach'] as const) : (['jsonEach', 'store'] as const)) {
+        const batches = Array.from({ length: 100 }, () => batch((next += 128)));
+        const began = performance.now();
+        for (const records of batches) {
+          if (way === 'store') await store.requests.insertMany(records);
+          else jsonEach.run(JSON.stringify(records.map(toRequestTuple)));
+        }
+        usPerRow[way].push(((performance.now() - began) * 1000) / (100 * 128));
+      }
+    }
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+    const storeUs = median(usPerRow.store);
+    const jsonEachUs = median(usPerRow.jsonEach);
+    return [
+      '### (d) Raw request rows into SQLite, batches of 128, median of 3 rounds each, alternating',
+      '',
+      '| write | µs per row |',
+      '| :--- | ---: |',
+      `| the store: one prepared statement per row, one transaction | ${format(storeUs, 2)} |`,
+      `| one statement unpacking a JSON array (json_each) | ${format(jsonEachUs, 2)} |`,
+      `| ratio | ${format(storeUs / jsonEachUs, 2)} |`,
+    ];
+  } finally {
+    raw.close();
+    await store.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
 // ----------------------------------------------------------------------------------------------------
 
 const load = loadavg().map((value) => value.toFixed(1)).join(' / ');
@@ -366,5 +418,6 @@ const output: string[] = [
 output.push(...(await benchRecord()), '');
 const { lines, generated } = await benchQuery();
 output.push(...lines, '');
-output.push(...benchFormats(generated));
+output.push(...benchFormats(generated), '');
+output.push(...(await benchRequestRows()));
 console.log(output.join('\n'));

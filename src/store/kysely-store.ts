@@ -20,7 +20,6 @@ import {
   toRollupTableRow,
 } from './row-mappers.js';
 import type { Database, DeploymentsTable } from './schema.js';
-import { SQLITE_INSERT_REQUESTS_HEAD } from './sqlite-request-writer.js';
 import type { StoreDialect } from './store-dialect.js';
 import type {
   DeploymentFilter,
@@ -403,16 +402,14 @@ export class KyselyStore implements Store {
 
   private async insertRequests(records: RequestRecord[]): Promise<void> {
     if (records.length === 0) return;
+    const tuples = records.map(toRequestTuple);
+    const writer = this.hooks.requestRows;
+    if (writer !== undefined) return this.hooks.serializeWrite(() => writer.insert(tuples));
     // One statement with one JSON parameter, whatever the batch size: a multi-row VALUES list costs more
-    // CPU to build and compile (a query node per value) than the database spends inserting, and the
-    // metrics flush runs on the event loop that serves gateway requests. The database unpacks the array.
-    const rows = JSON.stringify(records.map(toRequestTuple));
-    const offThread = this.hooks.requestRows;
-    if (offThread !== undefined) return this.hooks.serializeWrite(() => offThread.insert(rows));
-    const insert =
-      this.hooks.name === 'sqlite'
-        ? sql`${sql.raw(SQLITE_INSERT_REQUESTS_HEAD)}${rows})`
-        : sql`insert into requests (deployment_id, adapter_id, source, started_at, ttft_ms, latency_ms, success, error_code, input_tokens, output_tokens, cost_usd, inter_token_ms) select r ->> 0, r ->> 1, r ->> 2, (r ->> 3)::bigint, (r ->> 4)::double precision, (r ->> 5)::double precision, (r ->> 6)::integer, r ->> 7, (r ->> 8)::integer, (r ->> 9)::integer, (r ->> 10)::double precision, (r ->> 11)::double precision from json_array_elements(${rows}::json) as r`;
+    // CPU to build and compile through the query builder (a query node per value); the database unpacks
+    // the array.
+    const rows = JSON.stringify(tuples);
+    const insert = sql`insert into requests (deployment_id, adapter_id, source, started_at, ttft_ms, latency_ms, success, error_code, input_tokens, output_tokens, cost_usd, inter_token_ms) select r ->> 0, r ->> 1, r ->> 2, (r ->> 3)::bigint, (r ->> 4)::double precision, (r ->> 5)::double precision, (r ->> 6)::integer, r ->> 7, (r ->> 8)::integer, (r ->> 9)::integer, (r ->> 10)::double precision, (r ->> 11)::double precision from json_array_elements(${rows}::json) as r`;
     await this.hooks.serializeWrite(() => insert.execute(this.db));
   }
 
@@ -430,8 +427,8 @@ export class KyselyStore implements Store {
   }
 
   private async deleteRequestsBefore(before: number): Promise<number> {
-    const offThread = this.hooks.requestRows;
-    if (offThread !== undefined) return this.hooks.serializeWrite(() => offThread.deleteBefore(before));
+    const writer = this.hooks.requestRows;
+    if (writer !== undefined) return this.hooks.serializeWrite(() => writer.deleteBefore(before));
     const result = await this.hooks.serializeWrite(() =>
       this.db.deleteFrom('requests').where('started_at', '<', before).executeTakeFirst(),
     );

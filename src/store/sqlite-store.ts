@@ -6,7 +6,7 @@ import { KyselyStore } from './kysely-store.js';
 import { migrateToLatest } from './migrations/migrate-to-latest.js';
 import type { Database } from './schema.js';
 import { TransactionalSqliteDialect } from './sqlite-dialect.js';
-import { createSqliteRequestWriter } from './sqlite-request-writer.js';
+import { createInThreadRequestWriter, createSqliteRequestWriter } from './sqlite-request-writer.js';
 import { runQueuedWrite } from './sqlite-write-queue.js';
 import type { ConstraintViolation, StoreDialect } from './store-dialect.js';
 import type { Store } from './store.js';
@@ -46,7 +46,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
   }
   const file = path === inMemory ? null : realpathSync(path);
   const db = new Kysely<Database>({ dialect: new TransactionalSqliteDialect({ database }) });
-  return new KyselyStore(db, sqliteDialect(file, busyTimeoutMs, options.requestRowsOffThread ?? false));
+  return new KyselyStore(db, sqliteDialect(database, file, busyTimeoutMs, options.requestRowsOffThread ?? false));
 }
 
 /**
@@ -69,18 +69,19 @@ function switchToWal(database: BetterSqlite3.Database, busyTimeoutMs: number): v
   }
 }
 
-function sqliteDialect(file: string | null, busyTimeoutMs: number, requestRowsOffThread: boolean): StoreDialect {
+function sqliteDialect(database: BetterSqlite3.Database, file: string | null, busyTimeoutMs: number, requestRowsOffThread: boolean): StoreDialect {
   const serializeWrite = <T>(write: () => Promise<T>): Promise<T> => (file === null ? write() : runQueuedWrite(file, write));
   // A private in-memory database cannot be opened by a second connection: its rows stay on this thread.
-  const requestRows = file === null || !requestRowsOffThread ? null : createSqliteRequestWriter(file, { busyTimeoutMs });
+  const requestRows = file === null || !requestRowsOffThread ? createInThreadRequestWriter(database) : createSqliteRequestWriter(file, { busyTimeoutMs });
   return {
     name: 'sqlite',
     maxParameters: 32_000,
     classifyConstraintError,
     serializeWrite,
     migrate: (db) => serializeWrite(() => migrateRetryingWhenBusy(db)),
+    requestRows,
     // Closing waits in the write queue, behind every write asked for before it.
-    ...(requestRows === null ? {} : { requestRows, close: () => serializeWrite(() => requestRows.close()) }),
+    close: () => serializeWrite(() => requestRows.close()),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { RequestTuple } from './row-mappers.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
 
@@ -23,11 +24,12 @@ export interface StoreDialect {
   /** Brings the schema up to date under the dialect's cross-process lock. */
   migrate(db: Kysely<Database>): Promise<void>;
   /**
-   * Where raw request rows are written when not through `db` (SQLite files: a worker thread, see
-   * sqlite-request-writer.ts). Each call still runs inside `serializeWrite`.
+   * Where raw request rows are written when not through `db`'s query builder (SQLite: prepared
+   * statements on this thread or a worker thread's, see sqlite-request-writer.ts). Each call still runs
+   * inside `serializeWrite`.
    */
   readonly requestRows?: {
-    insert(rowsJson: string): Promise<void>;
+    insert(rows: readonly RequestTuple[]): Promise<void>;
     deleteBefore(before: number): Promise<number>;
   };
   /** Releases what the dialect holds beyond `db` (called by the store's close, before `db` is destroyed). */
