@@ -15,5 +15,7 @@ export const TCHAR: Uint8Array = (() => {
 /** A comma-separated header value (`Connection`, `Transfer-Encoding`) as lower-cased, trimmed elements. */
 export function tokenList(value: string | undefined): string[] {
   if (value === undefined) return [];
+  // One element is what nearly every `Connection` header holds.
+  if (!value.includes(',')) return [value.trim().toLowerCase()];
   return value.split(',').map((token) => token.trim().toLowerCase());
 }
