@@ -89,6 +89,30 @@ describe('gateway routes', () => {
     await expect.poll(() => primary.requestsTo('chat').at(-1)?.clientClosedEarly, { timeout: 2_000 }).toBe(true);
   });
 
+  it('ends a started stream at the request’s deadline, counted from the request, with or without a first-token deadline', async () => {
+    // Tokens at 250, 450, 650… ms; the deployment allows 600 ms for the whole request.
+    const slow = await startOpenAIFake({ scenario: { reply: 'one two three four five', ttftMs: 250, tokenDelayMs: 200 } });
+    try {
+      await harness.createDeployment('slow', slow.baseUrl, { requestMs: 600 });
+      // A first-token deadline of 400 ms: met at 250 ms, after which the rest of the 600 ms applies.
+      await harness.call('POST', '/api/routes', { name: 'slow-route', targets: [{ deployment: 'slow', weight: 1 }], firstTokenTimeoutMs: 400 });
+      for (const model of ['slow', 'slow-route']) {
+        const started = performance.now();
+        const stream = await client.chat.completions.create({ model, messages, stream: true });
+        let text = '';
+        const failure = await (async () => {
+          for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+        })().catch((error: unknown) => error);
+        expect({ model, text }).toEqual({ model, text: 'one two' });
+        expect(failure).toBeInstanceOf(OpenAI.APIError);
+        expect(String((failure as Error).message)).toMatch(/the response from slow did not finish/);
+        expect(performance.now() - started).toBeLessThan(1_000);
+      }
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('never falls back silently once tokens were sent: the client gets a clear error', async () => {
     await harness.call('POST', '/api/routes', { name: 'honest', targets: [{ deployment: 'primary', weight: 1 }], fallbacks: [{ deployment: 'secondary' }] });
     primary.setScenario({ streamError: { afterTokens: 1, message: 'GPU fell over' } });

@@ -125,6 +125,8 @@ export function upstreamBodyOf(request: Pick<AttemptRequest, 'body' | 'stream' |
  */
 class PassthroughRun {
   private timer: NodeJS.Timeout | null = null;
+  /** What the armed deadline waits for, as its TimeoutError says. */
+  private awaiting = '';
   /** Set when a deadline passed; the call was aborted with it. */
   private timeoutError: ModelportError | null = null;
   private readonly stopWatching: () => void;
@@ -145,15 +147,25 @@ class PassthroughRun {
 
   arm(ms: number, what: string): void {
     this.disarm();
+    this.awaiting = what;
     this.timer = setTimeout(() => {
-      this.timeoutError = new TimeoutError(what, ms);
+      this.timeoutError = new TimeoutError(this.awaiting, ms);
       this.call.abort(this.timeoutError);
     }, Math.max(1, ms));
   }
 
   /** Once the stream has started: the rest of the request's deadline. */
   rearm(): void {
-    this.arm(this.request.requestTimeoutMs - (this.clock.monotonic() - this.start), `the response from ${this.request.plan.deployment.name}`);
+    const what = `the response from ${this.request.plan.deployment.name}`;
+    // Without a shorter first-token deadline the timer already ends with the request's: only what it
+    // waits for changed. So most streams touch no timer at their first token.
+    if (this.request.firstTokenTimeoutMs >= this.request.requestTimeoutMs) {
+      this.awaiting = what;
+      return;
+    }
+    // Whole milliseconds: Node keeps a timer list per distinct duration, and a fractional one would make
+    // a new list (and key) for every stream.
+    this.arm(Math.ceil(this.request.requestTimeoutMs - (this.clock.monotonic() - this.start)), what);
   }
 
   cleanup(): void {
