@@ -2,6 +2,7 @@ import net, { isIP, type LookupFunction, type Socket } from 'node:net';
 import tls from 'node:tls';
 import { PlatformApiError } from '../core/errors/index.js';
 import { findRefusedAddress } from '../platforms/http/guarded-lookup.js';
+import { TOKEN } from './http1-grammar.js';
 import { Http1ResponseParser, type ResponseHead, type ResponseParserEvents } from './http1-response-parser.js';
 
 /**
@@ -81,7 +82,6 @@ const IDLE_MARGIN_MS = 1_000;
 const MAX_IDLE_MS = 600_000;
 const SWEEP_MS = 1_000;
 
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** Set by the client itself from the body and the connection. */
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'content-type', 'transfer-encoding', 'connection']);
@@ -122,7 +122,7 @@ export function createUpstreamClient(options: UpstreamClientOptions = {}): Upstr
     if (block === undefined) {
       block = '';
       for (const [name, value] of Object.entries(headers)) {
-        if (!HEADER_NAME.test(name) || !HEADER_VALUE.test(value)) throw new InvalidHeaderError(name);
+        if (!TOKEN.test(name) || !HEADER_VALUE.test(value)) throw new InvalidHeaderError(name);
         if (!RESERVED_HEADERS.has(name.toLowerCase())) block += `${name}: ${value}\r\n`;
       }
       headerBlocks.set(headers, block);
