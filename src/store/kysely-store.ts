@@ -405,9 +405,9 @@ export class KyselyStore implements Store {
     const tuples = records.map(toRequestTuple);
     const writer = this.hooks.requestRows;
     if (writer !== undefined) return this.hooks.serializeWrite(() => writer.insert(tuples));
-    // One statement with one JSON parameter, whatever the batch size: a multi-row VALUES list costs more
-    // CPU to build and compile through the query builder (a query node per value); the database unpacks
-    // the array.
+    // PostgreSQL (SQLite writes through its dialect's prepared statements): one statement with one JSON
+    // parameter, whatever the batch size. A multi-row VALUES list costs more CPU to build and compile
+    // through the query builder (a query node per value); the database unpacks the array.
     const rows = JSON.stringify(tuples);
     const insert = sql`insert into requests (deployment_id, adapter_id, source, started_at, ttft_ms, latency_ms, success, error_code, input_tokens, output_tokens, cost_usd, inter_token_ms) select r ->> 0, r ->> 1, r ->> 2, (r ->> 3)::bigint, (r ->> 4)::double precision, (r ->> 5)::double precision, (r ->> 6)::integer, r ->> 7, (r ->> 8)::integer, (r ->> 9)::integer, (r ->> 10)::double precision, (r ->> 11)::double precision from json_array_elements(${rows}::json) as r`;
     await this.hooks.serializeWrite(() => insert.execute(this.db));
