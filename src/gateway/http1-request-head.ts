@@ -9,7 +9,7 @@
  * the framing it accepts (a single Content-Length, no Transfer-Encoding) has one reading.
  */
 
-import { TCHAR, tokenList } from './http1-grammar.js';
+import { emptyHeaderLine, readHeaderLine, tokenList } from './http1-grammar.js';
 
 /** A completion request's head, as the front needs it. */
 export interface CompletionRequestHead {
@@ -31,9 +31,7 @@ export const MAX_REQUEST_HEAD_BYTES = 16 * 1024;
 const HEAD_END = Buffer.from('\r\n\r\n');
 const CHAT_LINE = 'POST /v1/chat/completions HTTP/1.1\r\n';
 const TEXT_LINE = 'POST /v1/completions HTTP/1.1\r\n';
-const COLON = 0x3a;
 const TAB = 0x09;
-const SPACE = 0x20;
 const DIGITS = /^\d{1,9}$/;
 /** Headers whose presence means a request needs more of HTTP than the front implements. */
 const NEEDS_NODE = new Set(['transfer-encoding', 'expect', 'upgrade']);
@@ -50,35 +48,19 @@ export function readCompletionRequestHead(buffer: Buffer, bodyLimit: number): Re
   const endpoint = head.startsWith(CHAT_LINE) ? 'chat' : head.startsWith(TEXT_LINE) ? 'text' : null;
   if (endpoint === null) return 'other';
 
-  // Every request pays for this, so: one pass over each line by character code, a name lower-cased only
-  // when it has upper case, and a Map, not an object without prototype, whose inserts cost more (a header
-  // named `constructor` or `__proto__` is just a header either way). bench/gateway/README.md, ninth session.
+  // A Map, not an object without prototype, whose inserts cost more (bench/gateway/README.md, ninth
+  // session); a header named `constructor` or `__proto__` is just a header either way.
   const headers = new Map<string, string>();
-  let lineStart = (endpoint === 'chat' ? CHAT_LINE : TEXT_LINE).length;
-  while (lineStart < head.length) {
-    const crlf = head.indexOf('\r\n', lineStart);
-    const lineEnd = crlf === -1 ? head.length : crlf;
-    let colon = lineStart;
-    let upper = false;
-    for (; colon < lineEnd; colon++) {
-      const code = head.charCodeAt(colon);
-      if (TCHAR[code] !== 1) break;
-      if (code >= 0x41 && code <= 0x5a) upper = true;
-    }
-    if (colon === lineStart || colon === lineEnd || head.charCodeAt(colon) !== COLON) return 'other';
-    let valueStart = colon + 1;
-    let valueEnd = lineEnd;
-    while (valueStart < valueEnd && isOptionalWhitespace(head.charCodeAt(valueStart))) valueStart++;
-    while (valueEnd > valueStart && isOptionalWhitespace(head.charCodeAt(valueEnd - 1))) valueEnd--;
-    for (let index = valueStart; index < valueEnd; index++) {
+  const line = emptyHeaderLine();
+  for (let lineStart = (endpoint === 'chat' ? CHAT_LINE : TEXT_LINE).length; lineStart < head.length; lineStart = line.lineEnd + 2) {
+    if (!readHeaderLine(head, lineStart, line)) return 'other';
+    // Control characters other than tab: different parsers read a value holding one differently.
+    for (let index = line.valueStart; index < line.valueEnd; index++) {
       const code = head.charCodeAt(index);
       if ((code < 0x20 && code !== TAB) || code === 0x7f) return 'other';
     }
-    const name = head.slice(lineStart, colon);
-    const key = upper ? name.toLowerCase() : name;
-    if (headers.has(key) || NEEDS_NODE.has(key)) return 'other';
-    headers.set(key, head.slice(valueStart, valueEnd));
-    lineStart = lineEnd + 2;
+    if (headers.has(line.name) || NEEDS_NODE.has(line.name)) return 'other';
+    headers.set(line.name, head.slice(line.valueStart, line.valueEnd));
   }
 
   if (!headers.has('host')) return 'other';
@@ -91,15 +73,6 @@ export function readCompletionRequestHead(buffer: Buffer, bodyLimit: number): Re
   const keepAlive = readKeepAlive(headers.get('connection'));
   if (keepAlive === null) return 'other';
   return { endpoint, bodyStart: end + HEAD_END.length, contentLength, headers, keepAlive };
-}
-
-/**
- * Optional whitespace around a value is spaces and tabs only (RFC 9110 §5.6.3), not what String#trim
- * removes. Control characters other than tab are refused inside a value: different parsers read them
- * differently.
- */
-function isOptionalWhitespace(code: number): boolean {
-  return code === SPACE || code === TAB;
 }
 
 function isJson(contentType: string | undefined): boolean {

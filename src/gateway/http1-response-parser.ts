@@ -9,7 +9,7 @@
  * error ends the connection.
  */
 
-import { TCHAR, tokenList } from './http1-grammar.js';
+import { emptyHeaderLine, readHeaderLine, tokenList } from './http1-grammar.js';
 
 /** The parts of a response head the client needs. */
 export interface ResponseHead {
@@ -43,7 +43,6 @@ const HEAD_END = Buffer.from('\r\n\r\n');
 const AFTER_COMPLETE = 'the server sent bytes after a complete response';
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: |$)/;
 const CONTENT_LENGTH = /^\d{1,15}$/;
-const COLON = 0x3a;
 const CR = 0x0d;
 const LF = 0x0a;
 
@@ -212,52 +211,28 @@ export class Http1ResponseParser {
   }
 }
 
-/**
- * The header lines of a head from `start`, by lower-cased name, repeats joined with ", ". One pass by
- * character code, a name lower-cased only when it has upper case, and a Map (a header named `__proto__`
- * is just a header): every upstream response pays for this, and providers send 15–20 headers.
- */
+/** The header lines of a head from `start`, by lower-cased name, repeats joined with ", "; a Map, so a header named `__proto__` is just a header. */
 function readHeaderLines(text: string, start: number): Map<string, string> {
   const headers = new Map<string, string>();
-  let lineStart = start;
-  while (lineStart < text.length) {
-    const crlf = text.indexOf('\r\n', lineStart);
-    const lineEnd = crlf === -1 ? text.length : crlf;
-    let colon = lineStart;
-    let upper = false;
-    for (; colon < lineEnd; colon++) {
-      const code = text.charCodeAt(colon);
-      if (TCHAR[code] !== 1) break;
-      if (code >= 0x41 && code <= 0x5a) upper = true;
-    }
-    if (colon === lineStart || text.charCodeAt(colon) !== COLON) throw malformedLine(text.slice(lineStart, lineEnd));
-    let valueStart = colon + 1;
-    let valueEnd = lineEnd;
-    while (valueStart < valueEnd && isOptionalWhitespace(text.charCodeAt(valueStart))) valueStart++;
-    while (valueEnd > valueStart && isOptionalWhitespace(text.charCodeAt(valueEnd - 1))) valueEnd--;
-    for (let index = valueStart; index < valueEnd; index++) {
+  const line = emptyHeaderLine();
+  for (let lineStart = start; lineStart < text.length; lineStart = line.lineEnd + 2) {
+    if (!readHeaderLine(text, lineStart, line)) throw malformedLine(text, lineStart);
+    for (let index = line.valueStart; index < line.valueEnd; index++) {
       const code = text.charCodeAt(index);
       if (code === CR || code === LF || code === 0) throw new HttpParseError('invalid character in a header value');
     }
-    const name = text.slice(lineStart, colon);
-    const key = upper ? name.toLowerCase() : name;
-    const value = text.slice(valueStart, valueEnd);
-    const previous = headers.get(key);
-    headers.set(key, previous === undefined ? value : `${previous}, ${value}`);
-    lineStart = lineEnd + 2;
+    const value = text.slice(line.valueStart, line.valueEnd);
+    const previous = headers.get(line.name);
+    headers.set(line.name, previous === undefined ? value : `${previous}, ${value}`);
   }
   return headers;
 }
 
-function malformedLine(line: string): HttpParseError {
-  const colon = line.indexOf(':');
-  if (colon > 0) return new HttpParseError('malformed header name');
+function malformedLine(text: string, lineStart: number): HttpParseError {
+  const crlf = text.indexOf('\r\n', lineStart);
+  const line = text.slice(lineStart, crlf === -1 ? text.length : crlf);
+  if (line.indexOf(':') > 0) return new HttpParseError('malformed header name');
   return new HttpParseError(line.startsWith(' ') || line.startsWith('\t') ? 'obsolete line folding in a header' : 'malformed header line');
-}
-
-/** Optional whitespace around a value is spaces and tabs (RFC 9110 §5.6.3). */
-function isOptionalWhitespace(code: number): boolean {
-  return code === 0x20 || code === 0x09;
 }
 
 /** Repeated Content-Length headers are allowed only when they agree (RFC 9110 §8.6). */

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ClientResponse } from './client-response.js';
-import { TOKEN } from './http1-grammar.js';
+import { isToken } from './http1-grammar.js';
 
 /** What a response needs from the connection it is written on. */
 export interface ResponseConnection {
@@ -56,7 +56,7 @@ export class RawResponse implements ClientResponse {
     let length = false;
     for (const name in headers) {
       const value = String(headers[name]);
-      if (!TOKEN.test(name)) throw new TypeError(`invalid header name '${name}'`);
+      if (!isToken(name)) throw new TypeError(`invalid header name '${name}'`);
       if (UNSAFE_VALUE.test(value)) throw new TypeError(`invalid character in the value of header '${name}'`);
       if (name.toLowerCase() === 'content-length') length = true;
       head += `${name}: ${value}\r\n`;

@@ -2,7 +2,7 @@ import net, { isIP, type LookupFunction, type Socket } from 'node:net';
 import tls from 'node:tls';
 import { PlatformApiError } from '../core/errors/index.js';
 import { findRefusedAddress } from '../platforms/http/guarded-lookup.js';
-import { TOKEN } from './http1-grammar.js';
+import { isToken } from './http1-grammar.js';
 import { Http1ResponseParser, type ResponseHead, type ResponseParserEvents } from './http1-response-parser.js';
 
 /**
@@ -122,7 +122,7 @@ export function createUpstreamClient(options: UpstreamClientOptions = {}): Upstr
     if (block === undefined) {
       block = '';
       for (const [name, value] of Object.entries(headers)) {
-        if (!TOKEN.test(name) || !HEADER_VALUE.test(value)) throw new InvalidHeaderError(name);
+        if (!isToken(name) || !HEADER_VALUE.test(value)) throw new InvalidHeaderError(name);
         if (!RESERVED_HEADERS.has(name.toLowerCase())) block += `${name}: ${value}\r\n`;
       }
       headerBlocks.set(headers, block);
