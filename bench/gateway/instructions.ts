@@ -1,22 +1,23 @@
 // Instructions per request of modelport's gateway, counted by valgrind's callgrind, optionally against
 // another checkout of modelport. CPU time on this VM moves by 20–50% between minutes (bench/gateway/README.md),
-// which hides changes of a few percent; a count of executed instructions does not move with the VM's
+// which hides changes of a few percent; a count of executed instructions does not depend on the VM's
 // speed. It counts user space only: the kernel's work (about a third of the gateway's CPU, perf) is not in
 // it, and neither are cache misses, so it ranks changes to the gateway's own code rather than predicting
 // its latency.
 //
 // Each gateway process: 10 s of load uninstrumented (V8 optimises the hot paths at near-native speed),
 // then instrumentation on, 10 s measured, counters dumped. The count includes everything the process did
-// meanwhile (metrics flush, cache refresh, compilation), divided by the requests served. Under callgrind
-// the gateway is some 50 times slower, so at 16 in flight it is the bottleneck and serves as many requests
-// as it can: a build that does less per request serves more, and its once-a-second work is spread over
-// more of them. `--concurrency 2` keeps both builds at the same rate.
+// meanwhile (metrics flush, cache refresh, compilation), divided by the requests served. So the rate
+// must not depend on the gateway: under callgrind it is some 50 times slower, and at 16 in flight it is
+// the bottleneck, serving as many requests as the VM lets it, with the once-a-second work divided among
+// them (two runs of the same code a minute apart: 876 and 2,228 requests, 529k and 300k instructions per
+// request). At the default 2 in flight the upstream's 20 ms sets the rate (about 40 requests a second).
 //
 // Needs valgrind (Debian: apt-get install valgrind). About a minute per process.
 // Run: npx tsx bench/gateway/instructions.ts [--against <checkout>] [--pairs N] [--stream] [--concurrency N]
 //   --against: another checkout of modelport with its dependencies installed (a git worktree of an earlier
 //   commit with node_modules linked to this one's will do); the two alternate, --pairs times each (default 3).
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -31,7 +32,7 @@ const { values: args } = parseArgs({
     against: { type: 'string' },
     pairs: { type: 'string', default: '3' },
     stream: { type: 'boolean', default: false },
-    concurrency: { type: 'string', default: '16' },
+    concurrency: { type: 'string', default: '2' },
   },
 });
 if (spawnSync('valgrind', ['--version']).status !== 0) {
@@ -59,39 +60,27 @@ interface Count {
 /** One gateway process of `checkout` under callgrind: warm-up, then the measured load. */
 async function count(checkout: string): Promise<Count> {
   const outputs = mkdtempSync(join(tmpdir(), 'modelport-bench-callgrind-'));
-  const gateway = spawn(
-    'valgrind',
-    [
-      '--tool=callgrind',
-      // V8 writes and rewrites its machine code on the heap.
-      '--smc-check=all-non-file',
-      '--instr-atstart=no',
-      `--callgrind-out-file=${join(outputs, 'callgrind.%p')}`,
-      process.execPath,
-      ...SERVER_NODE_FLAGS,
-      '--import',
-      'tsx',
-      join(checkout, 'bench/gateway/modelport-process.ts'),
-    ],
-    { cwd: checkout, env: { ...process.env, UPSTREAM_URL: `http://127.0.0.1:${upstream.port}/v1` }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const valgrindArgs = [
+    '--tool=callgrind',
+    // V8 writes and rewrites its machine code on the heap.
+    '--smc-check=all-non-file',
+    '--instr-atstart=no',
+    `--callgrind-out-file=${join(outputs, 'callgrind.%p')}`,
+    process.execPath,
+    ...SERVER_NODE_FLAGS,
+    '--import',
+    'tsx',
+    join(checkout, 'bench/gateway/modelport-process.ts'),
+  ];
+  // Not pinned, as when the ninth session's counts were taken; valgrind runs one thread at a time anyway.
+  const gateway = await startChild('modelport under callgrind', 'valgrind', { cpu: null, executable: true, args: valgrindArgs, env: { UPSTREAM_URL: `http://127.0.0.1:${upstream.port}/v1` } });
   try {
-    let output = '';
-    const port = await new Promise<number>((resolvePort, reject) => {
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        const ready = /READY (\d+)/.exec(output);
-        if (ready) resolvePort(Number(ready[1]));
-      };
-      gateway.stdout.on('data', onData);
-      gateway.stderr.on('data', onData);
-      gateway.once('exit', (code) => reject(new Error(`the gateway exited (${code}): ${output.slice(-2_000)}`)));
-    });
+    const port = gateway.port;
     const config = (durationMs: number): LoadConfig => ({ path: '/v1/chat/completions', body, concurrency, durationMs, warmupMs: 1_000, stream, port, headers: { authorization: 'Bearer sk-bench' } });
     await runLoadProcess(config(WARM_UP_MS), loadCpu);
-    execFileSync('callgrind_control', ['--instr=on', String(gateway.pid)], { stdio: 'ignore' });
+    execFileSync('callgrind_control', ['--instr=on', String(gateway.process.pid)], { stdio: 'ignore' });
     const result = await runLoadProcess(config(MEASURED_MS), loadCpu);
-    execFileSync('callgrind_control', ['--dump', String(gateway.pid)], { stdio: 'ignore' });
+    execFileSync('callgrind_control', ['--dump', String(gateway.process.pid)], { stdio: 'ignore' });
     const dump = readdirSync(outputs).find((name) => /^callgrind\.\d+\.\d+$/.test(name));
     const instructions = dump === undefined ? null : /^summary: (\d+)$/m.exec(readFileSync(join(outputs, dump), 'utf8'))?.[1];
     if (instructions == null) throw new Error('callgrind wrote no counts');
@@ -99,7 +88,7 @@ async function count(checkout: string): Promise<Count> {
     const requests = result.requests * (1 + 1_000 / MEASURED_MS);
     return { checkout, requests: result.requests, instructionsPerRequest: Number(instructions) / requests };
   } finally {
-    gateway.kill('SIGKILL');
+    gateway.process.kill('SIGKILL');
     rmSync(outputs, { recursive: true, force: true });
   }
 }
