@@ -49,13 +49,14 @@ function pinned(cpu: string | null, command: string, args: string[]): [string, s
  * Starts `node <args>` (or a TypeScript file through tsx) and waits for "READY <port>" on stdout; with
  * `executable`, starts that program with `args` instead and waits until `port` accepts connections.
  */
-export async function startChild(label: string, script: string, options: { cpu: string | null; env?: Record<string, string>; args?: string[]; nodeOptions?: string[]; readyPattern?: RegExp; port?: number; gcMeter?: boolean; executable?: boolean }): Promise<Child> {
+export async function startChild(label: string, script: string, options: { cpu: string | null; env?: Record<string, string>; args?: string[]; nodeOptions?: string[]; readyPattern?: RegExp; port?: number; gcMeter?: boolean; executable?: boolean; cwd?: string }): Promise<Child> {
   const gcFile = options.gcMeter ? join(mkdtempSync(join(tmpdir(), 'modelport-bench-gc-')), 'gc.json') : null;
   const meter = gcFile === null ? [] : ['--import', here('./gc-meter.mjs')];
   const nodeArgs = [...meter, ...(options.nodeOptions ?? []), ...(script.endsWith('.ts') ? typescript : []), script, ...(options.args ?? [])];
   const [command, args] = options.executable ? pinned(options.cpu, script, options.args ?? []) : pinned(options.cpu, process.execPath, nodeArgs);
   const env = { ...process.env, ...options.env, ...(gcFile === null ? {} : { MODELPORT_BENCH_GC_FILE: gcFile }) };
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // `--import tsx` resolves from the working directory: another checkout runs with its own.
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], ...(options.cwd === undefined ? {} : { cwd: options.cwd }) });
   let output = '';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${label} did not start: ${output.slice(-2_000)}`)), 60_000);
