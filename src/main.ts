@@ -36,7 +36,6 @@ import type { GatewayStore } from './store/gateway-store.js';
 import type { Store } from './store/store.js';
 import { systemClock } from './support/clock.js';
 import { createLogger } from './support/logger.js';
-import { exposedGc, startIdleScavenger } from './support/idle-scavenger.js';
 import { usableCpus } from './support/usable-cpus.js';
 
 export interface ModelportOverrides {
@@ -216,7 +215,6 @@ export async function createModelport(config: Config, env: Record<string, string
   });
 
   if (overrides.startReconciler !== false) reconciler.start();
-  const stopIdleScavenger = startIdleScavenger({ gc: exposedGc() });
 
   let closing: Promise<void> | null = null;
   return {
@@ -233,7 +231,6 @@ export async function createModelport(config: Config, env: Record<string, string
       (closing ??= (async () => {
         clearInterval(credentialRefresh);
         clearInterval(tokenRefresh);
-        stopIdleScavenger();
         // In this order: stop taking requests and let those in flight finish, then stop background work,
         // then write what is buffered, then let go of the databases.
         const steps: [string, () => Promise<void>][] = [

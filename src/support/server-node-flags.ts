@@ -16,11 +16,8 @@ import { constants } from 'node:os';
  * against direct calls in the same minute; 9 rounds over 3 processes each way): added p99 0.8–2.9 ms
  * (median 2.2) with both flags, −4 to 11 ms (median 7) without; each flag alone 2.3–5.7 ms. The price:
  * memory is not given back while idle (213 MB RSS against 168 MB after 120,000 requests and 30 s idle).
- *
- * - `--expose-gc`: for the idle scavenger (idle-scavenger.ts), which keeps V8 from shrinking the young
- *   generation in the first scavenge of a burst, the one pause those two flags leave long.
  */
-export const SERVER_NODE_FLAGS: readonly string[] = ['--min-semi-space-size=16', '--no-memory-reducer', '--expose-gc'];
+export const SERVER_NODE_FLAGS: readonly string[] = ['--min-semi-space-size=16', '--no-memory-reducer'];
 
 /**
  * For `modelport serve`: V8 flags must be given when Node starts, so a process without the server's
