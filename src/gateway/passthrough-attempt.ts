@@ -16,7 +16,7 @@ import { estimateTokens } from '../platforms/openai-upstream/token-estimate.js';
 import { errorCodeOf, type AttemptOutcome, type AttemptRequest, type AttemptStart } from './attempt.js';
 import type { PassthroughTarget } from './passthrough-targets.js';
 import { inspectEvent, plainEvents, SseEventSplitter, usageOf, type UsageCounts } from './sse-tap.js';
-import type { UpstreamCall, UpstreamClient, UpstreamResponse } from './upstream-client.js';
+import type { BodyReader, UpstreamCall, UpstreamClient, UpstreamResponse } from './upstream-client.js';
 
 /** Largest non-streamed response or error body read from an upstream. */
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -89,7 +89,7 @@ export async function startPassthroughAttempt(
     };
   }
 
-  return startStream(upstream, call, request, clock, start, run);
+  return new StreamRelay(upstream, call, request, clock, start, run).hold();
 }
 
 /**
@@ -201,183 +201,256 @@ class PassthroughRun {
   }
 }
 
-/** Holds the stream until its first token, then pipes it. */
-function startStream(
-  upstream: UpstreamResponse,
-  call: UpstreamCall,
-  request: AttemptRequest,
-  clock: PassthroughClock,
-  start: number,
-  run: PassthroughRun,
-): Promise<AttemptStart> {
-  const splitter = new SseEventSplitter();
-  const price = request.plan.price;
-  const held: Buffer[] = [];
-  const events: Buffer[] = [];
-  let usage: UsageCounts | null = null;
-  let tokenEvents = 0;
-  let firstTokenAt = 0;
-  let lastTokenAt = 0;
-  let sawEnd = false;
+/**
+ * A streamed attempt once the upstream's head is in: held until its first token (every event parsed,
+ * so a failure can still fall back), then piped (bytes go to the client as they come; only marker
+ * events are looked into).
+ *
+ * A class with its state in fields, not closures made per stream: tsx's `keepNames` wraps every named
+ * closure in a `__name()` call, and on this path those calls left two 72-byte objects per stream in old
+ * space (not collected until a full collection, which then came every minute or two under streams;
+ * bench/gateway/README.md, tenth session). See "No named closures" in this folder's README.
+ */
+class StreamRelay {
+  private readonly splitter = new SseEventSplitter();
+  private readonly held: Buffer[] = [];
+  private readonly events: Buffer[] = [];
+  private readonly price: AttemptRequest['plan']['price'];
+  private usage: UsageCounts | null = null;
+  private tokenEvents = 0;
+  private firstTokenAt = 0;
+  private lastTokenAt = 0;
+  private sawEnd = false;
+  /** The attempt's start was resolved: started, or failed before the first token. */
+  private settled = false;
+  private resolveStart: (start: AttemptStart) => void = ignore;
+  /** Events after the first token's in the chunk that carried it: the pipe sends them first. */
+  private pendingAfterCommit: Buffer[] = [];
+  /** Set by pipe(). */
+  private out: ClientResponse | null = null;
+  private finish: (outcome: AttemptOutcome) => void = ignore;
+  private done = false;
+  private midStreamError: ModelportError | null = null;
 
-  return new Promise<AttemptStart>((resolve) => {
-    let settled = false;
-    const fail = (error: ModelportError) => {
-      if (settled) return;
-      settled = true;
-      resolve(run.failed(error, true));
-      call.abort(error);
-    };
+  constructor(
+    private readonly upstream: UpstreamResponse,
+    private readonly call: UpstreamCall,
+    private readonly request: AttemptRequest,
+    private readonly clock: PassthroughClock,
+    private readonly start: number,
+    private readonly run: PassthroughRun,
+  ) {
+    this.price = request.plan.price;
+  }
 
-    const commit = () => {
-      settled = true;
-      upstream.pause();
-      run.rearm();
-      const upstreamWaitMs = clock.monotonic() - start;
-      resolve({
-        started: true,
-        upstreamWaitMs,
-        contentType: 'text/event-stream; charset=utf-8',
-        deliver: (out) => pipe(out),
-      });
-    };
+  /** Resolves at the first token (started) or when the stream fails before it. */
+  hold(): Promise<AttemptStart> {
+    return new Promise<AttemptStart>((resolve) => {
+      this.resolveStart = resolve;
+      this.upstream.read(new HeldReader(this));
+    });
+  }
 
-    // Phase 1: every event is parsed until one carries output (or the answer ends without any).
-    const onHeldData = (chunk: Buffer) => {
-      events.length = 0;
-      splitter.split(chunk, events);
-      for (let index = 0; index < events.length; index++) {
-        const event = events[index] as Buffer;
-        const info = inspectEvent(event, true);
-        if (info.error !== null) return fail(new PlatformApiError(run.platform, `error in stream before the first token: ${run.clean(info.error)}`, undefined, { retryable: true }));
-        if (info.usage) usage = info.usage;
-        if (info.usageOnly && !request.includeUsage) continue;
-        held.push(event);
-        if (info.token || info.finish || info.done) {
-          if (info.done) sawEnd = true;
-          if (info.token) {
-            tokenEvents++;
-            firstTokenAt = clock.monotonic();
-            lastTokenAt = firstTokenAt;
-          }
-          // Events after this one in the same chunk are handled by the pipe.
-          const rest = events.slice(index + 1);
-          commit();
-          pendingAfterCommit = rest;
-          return;
+  heldData(chunk: Buffer): void {
+    const events = this.events;
+    events.length = 0;
+    this.splitter.split(chunk, events);
+    for (let index = 0; index < events.length; index++) {
+      const event = events[index] as Buffer;
+      const info = inspectEvent(event, true);
+      if (info.error !== null) return this.fail(new PlatformApiError(this.run.platform, `error in stream before the first token: ${this.run.clean(info.error)}`, undefined, { retryable: true }));
+      if (info.usage) this.usage = info.usage;
+      if (info.usageOnly && !this.request.includeUsage) continue;
+      this.held.push(event);
+      if (info.token || info.finish || info.done) {
+        if (info.done) this.sawEnd = true;
+        if (info.token) {
+          this.tokenEvents++;
+          this.firstTokenAt = this.clock.monotonic();
+          this.lastTokenAt = this.firstTokenAt;
         }
+        // Events after this one in the same chunk are handled by the pipe.
+        const rest = events.slice(index + 1);
+        this.commit();
+        this.pendingAfterCommit = rest;
+        return;
       }
-    };
-    let pendingAfterCommit: Buffer[] = [];
-    const onHeldEnd = () => fail(new PlatformApiError(run.platform, 'stream ended before the first token', undefined, { retryable: true }));
-    const onHeldLost = () => fail(run.failure(() => new PlatformApiError(run.platform, 'connection lost before the first token', undefined, { retryable: true })));
-    upstream.read({ data: onHeldData, end: onHeldEnd, error: onHeldLost });
-
-    // Phase 2: bytes flow to the client as they come; only marker events are looked into.
-    function pipe(out: ClientResponse): Promise<AttemptOutcome> {
-      return new Promise<AttemptOutcome>((finish) => {
-        let done = false;
-        let midStreamError: ModelportError | null = null;
-
-        const complete = (error: ModelportError | null) => {
-          if (done) return;
-          done = true;
-          run.cleanup();
-          const latencyMs = clock.monotonic() - start;
-          const ttftMs = firstTokenAt === 0 ? null : firstTokenAt - start;
-          const interTokenMs = tokenEvents > 1 ? (lastTokenAt - firstTokenAt) / (tokenEvents - 1) : null;
-          const finalUsage = toUsage(usage, request, tokenEvents);
-          if (error === null) {
-            finish(outcomeOf(true, null, finalUsage, price, ttftMs, interTokenMs, latencyMs));
-            return;
-          }
-          if (!out.writableEnded && !out.destroyed) {
-            // Tokens were sent: the status is 200 already, so the failure goes in-band, as OpenAI does.
-            out.end(`data: ${JSON.stringify({ error: { message: error.message, type: 'upstream_error', code: error.code, param: null } })}\n\n`);
-          }
-          finish(outcomeOf(false, errorCodeOf(error), finalUsage, price, ttftMs, interTokenMs, latencyMs));
-        };
-
-        const process = (list: Buffer[]) => {
-          const forward: Buffer[] = [];
-          for (const event of list) {
-            const info = inspectEvent(event, false);
-            if (info.error !== null) {
-              midStreamError = new PlatformApiError(run.platform, `error in stream: ${run.clean(info.error)}`, undefined, { retryable: true });
-              break;
-            }
-            if (info.usage) usage = info.usage;
-            if (info.done || info.finish) sawEnd = true;
-            if (info.token) {
-              tokenEvents++;
-              lastTokenAt = clock.monotonic();
-              if (firstTokenAt === 0) firstTokenAt = lastTokenAt;
-            }
-            if (info.usageOnly && !request.includeUsage) continue;
-            forward.push(event);
-          }
-          if (forward.length > 0 && !out.destroyed) {
-            const writable = out.write(forward.length === 1 ? (forward[0] as Buffer) : Buffer.concat(forward));
-            if (!writable) {
-              upstream.pause();
-              out.once('drain', () => upstream.resume());
-            }
-          }
-          if (midStreamError !== null) {
-            // complete first: aborting reports the abort to the reader, which would call it a lost connection.
-            complete(midStreamError);
-            call.abort(midStreamError);
-          }
-        };
-
-        out.once('close', () => {
-          if (!out.writableFinished && !done) {
-            const closed = clientClosed();
-            complete(closed);
-            call.abort(closed);
-          }
-        });
-
-        const initial = Buffer.concat(held);
-        held.length = 0;
-        out.write(initial);
-        process(pendingAfterCommit);
-        pendingAfterCommit = [];
-        if (done) return;
-        const data = (chunk: Buffer) => {
-          if (done) return;
-          // The bulk of a stream: whole token events and nothing to look into. Forwarded as they came.
-          const plain = splitter.isIdle() ? plainEvents(chunk) : null;
-          if (plain !== null) {
-            tokenEvents += plain.events;
-            lastTokenAt = clock.monotonic();
-            if (plain.finish) sawEnd = true;
-            if (!out.destroyed && !out.write(chunk)) {
-              upstream.pause();
-              out.once('drain', () => upstream.resume());
-            }
-            return;
-          }
-          events.length = 0;
-          splitter.split(chunk, events);
-          process(events);
-        };
-        const end = () => {
-          if (done) return;
-          const rest = splitter.takeRest();
-          if (rest !== null && rest.length > 0) process([Buffer.concat([rest, Buffer.from('\n\n')])]);
-          if (done) return;
-          if (!sawEnd) return complete(new PlatformApiError(run.platform, 'stream ended unexpectedly (no finish_reason and no [DONE])', undefined, { retryable: true }));
-          out.end();
-          complete(null);
-        };
-        const lost = () => complete(run.failure(() => new PlatformApiError(run.platform, 'connection lost mid-stream', undefined, { retryable: true })));
-        upstream.read({ data, end, error: lost });
-        upstream.resume();
-      });
     }
-  });
+  }
+
+  heldEnd(): void {
+    this.fail(new PlatformApiError(this.run.platform, 'stream ended before the first token', undefined, { retryable: true }));
+  }
+
+  heldLost(): void {
+    this.fail(this.run.failure(() => new PlatformApiError(this.run.platform, 'connection lost before the first token', undefined, { retryable: true })));
+  }
+
+  /** Sends what was held, then the rest of the stream as it comes; resolves when it ended or failed. */
+  pipe(out: ClientResponse): Promise<AttemptOutcome> {
+    return new Promise<AttemptOutcome>((finish) => {
+      this.out = out;
+      this.finish = finish;
+      out.once('close', () => {
+        if (!out.writableFinished && !this.done) {
+          const closed = clientClosed();
+          this.complete(closed);
+          this.call.abort(closed);
+        }
+      });
+      const initial = Buffer.concat(this.held);
+      this.held.length = 0;
+      out.write(initial);
+      this.forwardEvents(this.pendingAfterCommit);
+      this.pendingAfterCommit = [];
+      if (this.done) return;
+      this.upstream.read(new PipedReader(this));
+      this.upstream.resume();
+    });
+  }
+
+  pipedData(chunk: Buffer): void {
+    if (this.done) return;
+    // The bulk of a stream: whole token events and nothing to look into. Forwarded as they came.
+    const plain = this.splitter.isIdle() ? plainEvents(chunk) : null;
+    if (plain !== null) {
+      this.tokenEvents += plain.events;
+      this.lastTokenAt = this.clock.monotonic();
+      if (plain.finish) this.sawEnd = true;
+      this.send(chunk);
+      return;
+    }
+    this.events.length = 0;
+    this.splitter.split(chunk, this.events);
+    this.forwardEvents(this.events);
+  }
+
+  pipedEnd(): void {
+    if (this.done) return;
+    const rest = this.splitter.takeRest();
+    if (rest !== null && rest.length > 0) this.forwardEvents([Buffer.concat([rest, Buffer.from('\n\n')])]);
+    if (this.done) return;
+    if (!this.sawEnd) return this.complete(new PlatformApiError(this.run.platform, 'stream ended unexpectedly (no finish_reason and no [DONE])', undefined, { retryable: true }));
+    (this.out as ClientResponse).end();
+    this.complete(null);
+  }
+
+  pipedLost(): void {
+    this.complete(this.run.failure(() => new PlatformApiError(this.run.platform, 'connection lost mid-stream', undefined, { retryable: true })));
+  }
+
+  private fail(error: ModelportError): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.resolveStart(this.run.failed(error, true));
+    this.call.abort(error);
+  }
+
+  private commit(): void {
+    this.settled = true;
+    this.upstream.pause();
+    this.run.rearm();
+    const relay = this;
+    this.resolveStart({
+      started: true,
+      upstreamWaitMs: this.clock.monotonic() - this.start,
+      contentType: 'text/event-stream; charset=utf-8',
+      deliver(out) {
+        return relay.pipe(out);
+      },
+    });
+  }
+
+  /** Looks into events the plain path could not pass on whole; forwards all but usage the client did not ask for. */
+  private forwardEvents(list: Buffer[]): void {
+    const forward: Buffer[] = [];
+    for (const event of list) {
+      const info = inspectEvent(event, false);
+      if (info.error !== null) {
+        this.midStreamError = new PlatformApiError(this.run.platform, `error in stream: ${this.run.clean(info.error)}`, undefined, { retryable: true });
+        break;
+      }
+      if (info.usage) this.usage = info.usage;
+      if (info.done || info.finish) this.sawEnd = true;
+      if (info.token) {
+        this.tokenEvents++;
+        this.lastTokenAt = this.clock.monotonic();
+        if (this.firstTokenAt === 0) this.firstTokenAt = this.lastTokenAt;
+      }
+      if (info.usageOnly && !this.request.includeUsage) continue;
+      forward.push(event);
+    }
+    if (forward.length > 0) this.send(forward.length === 1 ? (forward[0] as Buffer) : Buffer.concat(forward));
+    const error = this.midStreamError;
+    if (error !== null) {
+      // complete first: aborting reports the abort to the reader, which would call it a lost connection.
+      this.complete(error);
+      this.call.abort(error);
+    }
+  }
+
+  /** Writes to the client; when its buffer is full, pauses the upstream until it drains. */
+  private send(bytes: Buffer): void {
+    const out = this.out as ClientResponse;
+    if (out.destroyed || out.write(bytes)) return;
+    this.upstream.pause();
+    out.once('drain', () => this.upstream.resume());
+  }
+
+  private complete(error: ModelportError | null): void {
+    if (this.done) return;
+    this.done = true;
+    this.run.cleanup();
+    const latencyMs = this.clock.monotonic() - this.start;
+    const firstTokenAt = this.firstTokenAt;
+    const ttftMs = firstTokenAt === 0 ? null : firstTokenAt - this.start;
+    const interTokenMs = this.tokenEvents > 1 ? (this.lastTokenAt - firstTokenAt) / (this.tokenEvents - 1) : null;
+    const usage = toUsage(this.usage, this.request, this.tokenEvents);
+    if (error === null) {
+      this.finish(outcomeOf(true, null, usage, this.price, ttftMs, interTokenMs, latencyMs));
+      return;
+    }
+    const out = this.out as ClientResponse;
+    if (!out.writableEnded && !out.destroyed) {
+      // Tokens were sent: the status is 200 already, so the failure goes in-band, as OpenAI does.
+      out.end(`data: ${JSON.stringify({ error: { message: error.message, type: 'upstream_error', code: error.code, param: null } })}\n\n`);
+    }
+    this.finish(outcomeOf(false, errorCodeOf(error), usage, this.price, ttftMs, interTokenMs, latencyMs));
+  }
 }
+
+/** The stream's body reader until its first token. */
+class HeldReader implements BodyReader {
+  constructor(private readonly relay: StreamRelay) {}
+  data(chunk: Buffer): void {
+    this.relay.heldData(chunk);
+  }
+  end(): void {
+    this.relay.heldEnd();
+  }
+  error(): void {
+    this.relay.heldLost();
+  }
+}
+
+/**
+ * The stream's body reader once piping: a reader of its own, because one that takes over after the body
+ * ended still learns how it ended (UpstreamResponse.read), which the held one does not pass on.
+ */
+class PipedReader implements BodyReader {
+  constructor(private readonly relay: StreamRelay) {}
+  data(chunk: Buffer): void {
+    this.relay.pipedData(chunk);
+  }
+  end(): void {
+    this.relay.pipedEnd();
+  }
+  error(): void {
+    this.relay.pipedLost();
+  }
+}
+
+function ignore(): void {}
 
 function clientClosed(): ModelportError {
   return new ModelportError('timeout', 'client closed the connection', { details: { gatewayCode: 'client_closed' } });
