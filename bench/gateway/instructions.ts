@@ -112,7 +112,7 @@ if (Math.max(...served) > 1.25 * Math.min(...served)) {
   // Seen in the tenth session on a slow VM: four processes of the same code served 135 to 240 requests,
   // at 1.09M to 1.98M instructions per request.
   process.stdout.write(
-    `\nThe processes served from ${Math.min(...served)} to ${Math.max(...served)} requests: the gateway under callgrind, not the upstream, set the rate, and its once-a-second work was divided among however many it served. These counts are not comparable; try --concurrency 1, or another hour.\n`,
+    `\nThe processes served from ${Math.min(...served)} to ${Math.max(...served)} requests: most likely the gateway under callgrind, not the upstream, set the rate, and its once-a-second work was divided among however many it served. These counts are not comparable; try --concurrency 1, or another hour.\n`,
   );
 }
 upstream.process.kill('SIGTERM');

@@ -210,12 +210,15 @@ class PassthroughRun {
  * closure in a `__name()` call, and on this path those calls left two 72-byte objects per stream in old
  * space (not collected until a full collection, which then came every minute or two under streams;
  * bench/gateway/README.md, tenth session). See "No named closures" in this folder's README.
+ *
+ * Its own `data`, `end` and `error` read the body once piping. Until then a HeldReader does: a reader
+ * that takes over after the body ended still learns how it ended (UpstreamResponse.read), so the two
+ * phases need two objects.
  */
-class StreamRelay {
+class StreamRelay implements BodyReader {
   private readonly splitter = new SseEventSplitter();
   private readonly held: Buffer[] = [];
   private readonly events: Buffer[] = [];
-  private readonly price: AttemptRequest['plan']['price'];
   private usage: UsageCounts | null = null;
   private tokenEvents = 0;
   private firstTokenAt = 0;
@@ -239,9 +242,7 @@ class StreamRelay {
     private readonly clock: PassthroughClock,
     private readonly start: number,
     private readonly run: PassthroughRun,
-  ) {
-    this.price = request.plan.price;
-  }
+  ) {}
 
   /** Resolves at the first token (started) or when the stream fails before it. */
   hold(): Promise<AttemptStart> {
@@ -304,12 +305,12 @@ class StreamRelay {
       this.forwardEvents(this.pendingAfterCommit);
       this.pendingAfterCommit = [];
       if (this.done) return;
-      this.upstream.read(new PipedReader(this));
+      this.upstream.read(this);
       this.upstream.resume();
     });
   }
 
-  pipedData(chunk: Buffer): void {
+  data(chunk: Buffer): void {
     if (this.done) return;
     // The bulk of a stream: whole token events and nothing to look into. Forwarded as they came.
     const plain = this.splitter.isIdle() ? plainEvents(chunk) : null;
@@ -325,7 +326,7 @@ class StreamRelay {
     this.forwardEvents(this.events);
   }
 
-  pipedEnd(): void {
+  end(): void {
     if (this.done) return;
     const rest = this.splitter.takeRest();
     if (rest !== null && rest.length > 0) this.forwardEvents([Buffer.concat([rest, Buffer.from('\n\n')])]);
@@ -335,7 +336,7 @@ class StreamRelay {
     this.complete(null);
   }
 
-  pipedLost(): void {
+  error(): void {
     this.complete(this.run.failure(() => new PlatformApiError(this.run.platform, 'connection lost mid-stream', undefined, { retryable: true })));
   }
 
@@ -407,7 +408,7 @@ class StreamRelay {
     const interTokenMs = this.tokenEvents > 1 ? (this.lastTokenAt - firstTokenAt) / (this.tokenEvents - 1) : null;
     const usage = toUsage(this.usage, this.request, this.tokenEvents);
     if (error === null) {
-      this.finish(outcomeOf(true, null, usage, this.price, ttftMs, interTokenMs, latencyMs));
+      this.finish(outcomeOf(true, null, usage, this.request.plan.price, ttftMs, interTokenMs, latencyMs));
       return;
     }
     const out = this.out as ClientResponse;
@@ -415,7 +416,7 @@ class StreamRelay {
       // Tokens were sent: the status is 200 already, so the failure goes in-band, as OpenAI does.
       out.end(`data: ${JSON.stringify({ error: { message: error.message, type: 'upstream_error', code: error.code, param: null } })}\n\n`);
     }
-    this.finish(outcomeOf(false, errorCodeOf(error), usage, this.price, ttftMs, interTokenMs, latencyMs));
+    this.finish(outcomeOf(false, errorCodeOf(error), usage, this.request.plan.price, ttftMs, interTokenMs, latencyMs));
   }
 }
 
@@ -430,23 +431,6 @@ class HeldReader implements BodyReader {
   }
   error(): void {
     this.relay.heldLost();
-  }
-}
-
-/**
- * The stream's body reader once piping: a reader of its own, because one that takes over after the body
- * ended still learns how it ended (UpstreamResponse.read), which the held one does not pass on.
- */
-class PipedReader implements BodyReader {
-  constructor(private readonly relay: StreamRelay) {}
-  data(chunk: Buffer): void {
-    this.relay.pipedData(chunk);
-  }
-  end(): void {
-    this.relay.pipedEnd();
-  }
-  error(): void {
-    this.relay.pipedLost();
   }
 }
 
