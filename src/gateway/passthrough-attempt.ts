@@ -89,7 +89,7 @@ export async function startPassthroughAttempt(
     };
   }
 
-  return new StreamRelay(upstream, call, request, clock, start, run).hold();
+  return new StreamRelay(upstream, call, request, run).hold();
 }
 
 /**
@@ -135,8 +135,9 @@ class PassthroughRun {
     private readonly call: UpstreamCall,
     private readonly target: PassthroughTarget,
     private readonly request: AttemptRequest,
-    private readonly clock: PassthroughClock,
-    private readonly start: number,
+    readonly clock: PassthroughClock,
+    /** When the attempt started (monotonic ms): latencies and TTFT count from here. */
+    readonly start: number,
   ) {
     this.stopWatching = request.client.onGone(() => call.abort(clientClosed()));
   }
@@ -239,8 +240,6 @@ class StreamRelay implements BodyReader {
     private readonly upstream: UpstreamResponse,
     private readonly call: UpstreamCall,
     private readonly request: AttemptRequest,
-    private readonly clock: PassthroughClock,
-    private readonly start: number,
     private readonly run: PassthroughRun,
   ) {}
 
@@ -267,7 +266,7 @@ class StreamRelay implements BodyReader {
         if (info.done) this.sawEnd = true;
         if (info.token) {
           this.tokenEvents++;
-          this.firstTokenAt = this.clock.monotonic();
+          this.firstTokenAt = this.run.clock.monotonic();
           this.lastTokenAt = this.firstTokenAt;
         }
         // Events after this one in the same chunk are handled by the pipe.
@@ -316,7 +315,7 @@ class StreamRelay implements BodyReader {
     const plain = this.splitter.isIdle() ? plainEvents(chunk) : null;
     if (plain !== null) {
       this.tokenEvents += plain.events;
-      this.lastTokenAt = this.clock.monotonic();
+      this.lastTokenAt = this.run.clock.monotonic();
       if (plain.finish) this.sawEnd = true;
       this.send(chunk);
       return;
@@ -354,7 +353,7 @@ class StreamRelay implements BodyReader {
     const relay = this;
     this.resolveStart({
       started: true,
-      upstreamWaitMs: this.clock.monotonic() - this.start,
+      upstreamWaitMs: this.run.clock.monotonic() - this.run.start,
       contentType: 'text/event-stream; charset=utf-8',
       deliver(out) {
         return relay.pipe(out);
@@ -375,7 +374,7 @@ class StreamRelay implements BodyReader {
       if (info.done || info.finish) this.sawEnd = true;
       if (info.token) {
         this.tokenEvents++;
-        this.lastTokenAt = this.clock.monotonic();
+        this.lastTokenAt = this.run.clock.monotonic();
         if (this.firstTokenAt === 0) this.firstTokenAt = this.lastTokenAt;
       }
       if (info.usageOnly && !this.request.includeUsage) continue;
@@ -402,9 +401,9 @@ class StreamRelay implements BodyReader {
     if (this.done) return;
     this.done = true;
     this.run.cleanup();
-    const latencyMs = this.clock.monotonic() - this.start;
+    const latencyMs = this.run.clock.monotonic() - this.run.start;
     const firstTokenAt = this.firstTokenAt;
-    const ttftMs = firstTokenAt === 0 ? null : firstTokenAt - this.start;
+    const ttftMs = firstTokenAt === 0 ? null : firstTokenAt - this.run.start;
     const interTokenMs = this.tokenEvents > 1 ? (this.lastTokenAt - firstTokenAt) / (this.tokenEvents - 1) : null;
     const usage = toUsage(this.usage, this.request, this.tokenEvents);
     if (error === null) {
