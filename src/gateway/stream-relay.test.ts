@@ -66,6 +66,7 @@ afterEach(() => {
   for (const socket of sockets) socket.destroy();
   sockets.clear();
   arrived.length = 0;
+  waiting.length = 0;
 });
 
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -97,7 +98,8 @@ class RecordingResponse extends EventEmitter implements ClientResponse {
     if (bytes !== undefined) this.sent += bytes.toString();
     this.writableEnded = true;
     this.writableFinished = true;
-    this.emit('close');
+    // As node:http's: 'close' follows the finish, never inside end().
+    process.nextTick(() => this.emit('close'));
     return this;
   }
 
@@ -108,7 +110,7 @@ class RecordingResponse extends EventEmitter implements ClientResponse {
 
   hangUp(): void {
     this.destroyed = true;
-    this.emit('close');
+    process.nextTick(() => this.emit('close'));
   }
 }
 
@@ -128,7 +130,8 @@ async function startAttempt(options: { includeUsage?: boolean; firstTokenTimeout
   };
   const response = new RecordingResponse();
   const request: AttemptRequest = {
-    // The attempt reads only the deployment's name, for its messages.
+    // The attempt reads only the deployment's name, for its messages. Priced at $1 per input token and
+    // $2 per output token, so a cost reads as token counts.
     plan: { deployment: { name: 'bot' } as Deployment, price: { inputPerMillion: 1_000_000, outputPerMillion: 2_000_000 }, passthrough: target, adapters: new Set() },
     adapterId: null,
     kind: 'chat',
@@ -256,7 +259,7 @@ describe('a streamed passthrough attempt', () => {
 
   it('falls back when the stream ends before its first token', async () => {
     const attempt = await startAttempt();
-    attempt.exchange.socket.write(HEAD + chunk(': keep-alive\n\n') + chunk(DONE.replace('[DONE]', '{"choices":[]}')) + LAST_CHUNK);
+    attempt.exchange.socket.write(HEAD + chunk(': keep-alive\n\n') + chunk('data: {"choices":[]}\n\n') + LAST_CHUNK);
     const start = await attempt.start;
     expect(start).toMatchObject({ started: false, fallback: true });
   });
