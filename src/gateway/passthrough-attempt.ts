@@ -89,7 +89,7 @@ export async function startPassthroughAttempt(
     };
   }
 
-  return new StreamRelay(upstream, call, request, run).hold();
+  return new StreamRelay(upstream, run).hold();
 }
 
 /**
@@ -132,9 +132,9 @@ class PassthroughRun {
   private readonly stopWatching: () => void;
 
   constructor(
-    private readonly call: UpstreamCall,
+    readonly call: UpstreamCall,
     private readonly target: PassthroughTarget,
-    private readonly request: AttemptRequest,
+    readonly request: AttemptRequest,
     readonly clock: PassthroughClock,
     /** When the attempt started (monotonic ms): latencies and TTFT count from here. */
     readonly start: number,
@@ -234,12 +234,9 @@ class StreamRelay implements BodyReader {
   private out: ClientResponse | null = null;
   private finish: (outcome: AttemptOutcome) => void = ignore;
   private done = false;
-  private midStreamError: ModelportError | null = null;
 
   constructor(
     private readonly upstream: UpstreamResponse,
-    private readonly call: UpstreamCall,
-    private readonly request: AttemptRequest,
     private readonly run: PassthroughRun,
   ) {}
 
@@ -260,7 +257,7 @@ class StreamRelay implements BodyReader {
       const info = inspectEvent(event, true);
       if (info.error !== null) return this.fail(new PlatformApiError(this.run.platform, `error in stream before the first token: ${this.run.clean(info.error)}`, undefined, { retryable: true }));
       if (info.usage) this.usage = info.usage;
-      if (info.usageOnly && !this.request.includeUsage) continue;
+      if (info.usageOnly && !this.run.request.includeUsage) continue;
       this.held.push(event);
       if (info.token || info.finish || info.done) {
         if (info.done) this.sawEnd = true;
@@ -295,7 +292,7 @@ class StreamRelay implements BodyReader {
         if (!out.writableFinished && !this.done) {
           const closed = clientClosed();
           this.complete(closed);
-          this.call.abort(closed);
+          this.run.call.abort(closed);
         }
       });
       const initial = Buffer.concat(this.held);
@@ -343,7 +340,7 @@ class StreamRelay implements BodyReader {
     if (this.settled) return;
     this.settled = true;
     this.resolveStart(this.run.failed(error, true));
-    this.call.abort(error);
+    this.run.call.abort(error);
   }
 
   private commit(): void {
@@ -364,10 +361,11 @@ class StreamRelay implements BodyReader {
   /** Looks into events the plain path could not pass on whole; forwards all but usage the client did not ask for. */
   private forwardEvents(list: Buffer[]): void {
     const forward: Buffer[] = [];
+    let error: ModelportError | null = null;
     for (const event of list) {
       const info = inspectEvent(event, false);
       if (info.error !== null) {
-        this.midStreamError = new PlatformApiError(this.run.platform, `error in stream: ${this.run.clean(info.error)}`, undefined, { retryable: true });
+        error = new PlatformApiError(this.run.platform, `error in stream: ${this.run.clean(info.error)}`, undefined, { retryable: true });
         break;
       }
       if (info.usage) this.usage = info.usage;
@@ -377,15 +375,14 @@ class StreamRelay implements BodyReader {
         this.lastTokenAt = this.run.clock.monotonic();
         if (this.firstTokenAt === 0) this.firstTokenAt = this.lastTokenAt;
       }
-      if (info.usageOnly && !this.request.includeUsage) continue;
+      if (info.usageOnly && !this.run.request.includeUsage) continue;
       forward.push(event);
     }
     if (forward.length > 0) this.send(forward.length === 1 ? (forward[0] as Buffer) : Buffer.concat(forward));
-    const error = this.midStreamError;
     if (error !== null) {
       // complete first: aborting reports the abort to the reader, which would call it a lost connection.
       this.complete(error);
-      this.call.abort(error);
+      this.run.call.abort(error);
     }
   }
 
@@ -405,9 +402,9 @@ class StreamRelay implements BodyReader {
     const firstTokenAt = this.firstTokenAt;
     const ttftMs = firstTokenAt === 0 ? null : firstTokenAt - this.run.start;
     const interTokenMs = this.tokenEvents > 1 ? (this.lastTokenAt - firstTokenAt) / (this.tokenEvents - 1) : null;
-    const usage = toUsage(this.usage, this.request, this.tokenEvents);
+    const usage = toUsage(this.usage, this.run.request, this.tokenEvents);
     if (error === null) {
-      this.finish(outcomeOf(true, null, usage, this.request.plan.price, ttftMs, interTokenMs, latencyMs));
+      this.finish(outcomeOf(true, null, usage, this.run.request.plan.price, ttftMs, interTokenMs, latencyMs));
       return;
     }
     const out = this.out as ClientResponse;
@@ -415,7 +412,7 @@ class StreamRelay implements BodyReader {
       // Tokens were sent: the status is 200 already, so the failure goes in-band, as OpenAI does.
       out.end(`data: ${JSON.stringify({ error: { message: error.message, type: 'upstream_error', code: error.code, param: null } })}\n\n`);
     }
-    this.finish(outcomeOf(false, errorCodeOf(error), usage, this.request.plan.price, ttftMs, interTokenMs, latencyMs));
+    this.finish(outcomeOf(false, errorCodeOf(error), usage, this.run.request.plan.price, ttftMs, interTokenMs, latencyMs));
   }
 }
 
