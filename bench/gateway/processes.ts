@@ -56,7 +56,7 @@ export async function startChild(label: string, script: string, options: { cpu: 
   const [command, args] = options.executable ? pinned(options.cpu, script, options.args ?? []) : pinned(options.cpu, process.execPath, nodeArgs);
   const env = { ...process.env, ...options.env, ...(gcFile === null ? {} : { MODELPORT_BENCH_GC_FILE: gcFile }) };
   // `--import tsx` resolves from the working directory: another checkout runs with its own.
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], ...(options.cwd === undefined ? {} : { cwd: options.cwd }) });
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd });
   let output = '';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${label} did not start: ${output.slice(-2_000)}`)), 60_000);
