@@ -68,7 +68,7 @@ for (const size of sizes) {
     () => cache.refresh(),
   );
   lines.push(`| ${size} + ${size} | ${full.median.toFixed(2)} / ${full.max.toFixed(2)} | ${versions.median.toFixed(2)} / ${versions.max.toFixed(2)} | ${(full.median / versions.median).toFixed(1)} |`);
-  cache.close();
+  await cache.close();
   await store.close();
   await main.close();
   rmSync(directory, { recursive: true, force: true });

@@ -110,6 +110,6 @@ describe('deployment cache', () => {
     release();
     await refreshing;
     expect(cache.get('a')?.deployment.version).toBe(3);
-    cache.close();
+    await cache.close();
   });
 });

@@ -25,7 +25,8 @@ export interface DeploymentCache {
   refresh(): Promise<void>;
   /** Starts the periodic refresh and the feed subscription; resolves after the first load. */
   start(): Promise<void>;
-  close(): void;
+  /** Stops refreshing; resolves once a refresh under way has ended, so the store can be closed after it. */
+  close(): Promise<void>;
 }
 
 /** What a plan is derived from besides the deployment itself, with a key that changes when it does. */
@@ -158,6 +159,8 @@ export function createDeploymentCache<Inputs>(options: DeploymentCacheOptions<In
       unsubscribe = null;
       if (timer !== null) clearTimeout(timer);
       timer = null;
+      // Its outcome is the refresh's caller's to handle.
+      return refreshing?.catch(() => undefined) ?? Promise.resolve();
     },
   };
 }

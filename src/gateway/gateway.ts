@@ -233,8 +233,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     close: () =>
       (closing ??= (async () => {
         canary?.close();
-        routeCache?.close();
-        deploymentCache.close();
+        await Promise.all([routeCache?.close(), deploymentCache.close()]);
         try {
           await ledger?.close();
         } catch (error) {

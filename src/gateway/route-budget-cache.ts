@@ -17,7 +17,8 @@ export interface RouteBudgetCache {
   budgets(): readonly GatewayBudgetRecord[];
   refresh(): Promise<void>;
   start(): Promise<void>;
-  close(): void;
+  /** Stops refreshing; resolves once a refresh under way has ended, so the store can be closed after it. */
+  close(): Promise<void>;
 }
 
 const NONE: readonly GatewayBudgetRecord[] = Object.freeze([]);
@@ -70,11 +71,13 @@ export function createRouteBudgetCache(options: { store: GatewayStore; refreshMs
 
   function refresh(): Promise<void> {
     // A refresh asked for while one runs must see writes made after that one started: chain, do not share.
-    const next = (refreshing ?? Promise.resolve()).catch(() => undefined).then(load);
-    refreshing = next.finally(() => {
-      if (refreshing === tracked) refreshing = null;
+    const next = (refreshing ?? Promise.resolve()).then(load);
+    // What the next refresh chains on and close() waits for. It never rejects: the caller handles
+    // `next`, and a second promise carrying the same failure would be an unhandled rejection.
+    const settled = next.then(ignore, ignore).then(() => {
+      if (refreshing === settled) refreshing = null;
     });
-    const tracked = refreshing;
+    refreshing = settled;
     return next;
   }
 
@@ -102,9 +105,12 @@ export function createRouteBudgetCache(options: { store: GatewayStore; refreshMs
     close() {
       if (timer !== null) clearTimeout(timer);
       timer = null;
+      return refreshing ?? Promise.resolve();
     },
   };
 }
+
+function ignore(): void {}
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

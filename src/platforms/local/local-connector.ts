@@ -369,7 +369,9 @@ async function* generate(
     )
     .finally(() => {
       const rest = scanner.flush();
-      if (rest.length > 0) pending.push(rest);
+      if (rest.text.length > 0) pending.push(rest.text);
+      // A stop string held back behind a longer one that never completed.
+      if (rest.stopped) state.stoppedByString = true;
       state.settled = true;
       wake?.();
     });

@@ -10,7 +10,8 @@ function scan(stops: string[], chunks: string[]): { text: string; stopped: boole
     text += emit;
     if (stopped) return { text, stopped };
   }
-  return { text: text + scanner.flush(), stopped: false };
+  const rest = scanner.flush();
+  return { text: text + rest.text, stopped: rest.stopped };
 }
 
 describe('StopStringScanner', () => {
@@ -25,7 +26,18 @@ describe('StopStringScanner', () => {
     expect(scanner.push('hello\nu')).toEqual({ emit: 'hello', stopped: false });
     expect(scanner.push('nder')).toEqual({ emit: '\nunder', stopped: false });
     expect(scanner.push('\n')).toEqual({ emit: '', stopped: false });
-    expect(scanner.flush()).toBe('\n');
+    expect(scanner.flush()).toEqual({ text: '\n', stopped: false });
+  });
+
+  it('waits on a stop string that could still complete before one already found', () => {
+    // "b" is whole at 1, but "\nba" may complete at 0 and would end the answer earlier.
+    const scanner = new StopStringScanner(['b', '\nba']);
+    expect(scanner.push('\n')).toEqual({ emit: '', stopped: false });
+    expect(scanner.push('b')).toEqual({ emit: '', stopped: false });
+    expect(scanner.push('a')).toEqual({ emit: '', stopped: true });
+    expect(scan(['b', '\nba'], ['\n', 'b', 'c'])).toEqual({ text: '\n', stopped: true });
+    // Generation ending while it waits: the stop string found still applies.
+    expect(scan(['b', '\nba'], ['x\n', 'b'])).toEqual({ text: 'x\n', stopped: true });
   });
 
   it('passes text through untouched without stop strings', () => {
