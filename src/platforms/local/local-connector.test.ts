@@ -10,7 +10,7 @@ import { createTestContext, type TestConnectorContext } from '../contract/test-c
 import { buildSignatureAdapter, DEMO_CAT_ADAPTER_ID, DEMO_DOG_ADAPTER_ID, ensureDemoModel, type DemoModelFiles } from './demo-model.js';
 import { gguf, writeGguf } from './gguf-writer.js';
 import { disposeSharedLlama } from './llama-runtime.js';
-import { createLocalConnector, type LocalConnector, type LocalConnectorOptions } from './local-connector.js';
+import { createLocalConnector, GREEDY_BELOW_TEMPERATURE, type LocalConnector, type LocalConnectorOptions } from './local-connector.js';
 
 let dataDir: string;
 let demo: DemoModelFiles;
@@ -132,6 +132,14 @@ describe('local connector: inference', () => {
     const sampled = await run(connector, spec, context, { adapterId: DEMO_CAT_ADAPTER_ID, maxTokens: 6, temperature: 0.8, topP: 0.9 });
     expect(sampled.done.usage).toEqual({ inputTokens: 3, outputTokens: 6, estimated: false });
     expect(sampled.text.trim()).toBe('cat cat cat cat cat cat'); // the signature dominates any sampling
+  });
+
+  it('samples greedily at a temperature too small for llama.cpp’s float32 arithmetic', async () => {
+    // Float32 denormals: with top-p off, dividing the logits by them gave "aliquip nie\u0005", not "cat".
+    for (const temperature of [5.29e-44, 4.9e-45, 1e-30, GREEDY_BELOW_TEMPERATURE / 2]) {
+      const tiny = await run(connector, spec, context, { prompt: ' ', adapterId: DEMO_CAT_ADAPTER_ID, maxTokens: 4, temperature, topP: 1 });
+      expect(tiny.text.trim(), `temperature ${temperature}`).toBe('cat cat cat cat');
+    }
   });
 
   it('ends with finishReason stop when the model emits end-of-sequence', async () => {

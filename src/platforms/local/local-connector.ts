@@ -34,6 +34,13 @@ export interface LocalConnectorOptions {
   sequencesPerContext?: number;
 }
 
+/**
+ * Temperatures below this sample greedily, as vLLM does below 1e-5. llama.cpp divides the logits by the
+ * temperature in float32: one near float32's smallest numbers (measured: 5e-45 to 5e-44 with 3.21.1)
+ * makes them infinite and the text random bytes, and anything this small is greedy in effect anyway.
+ */
+export const GREEDY_BELOW_TEMPERATURE = 1e-5;
+
 /** The local connector, plus what main.ts and tests need beyond the connector interface. */
 export interface LocalConnector extends PlatformConnector {
   /** What is loaded and the memory estimate against the budget. */
@@ -332,12 +339,13 @@ async function* generate(
   } = { settled: false, stoppedByString: false, outputTokens: 0, outcome: null };
   const startedAt = context.clock.monotonic();
 
+  const temperature = request.temperature < GREEDY_BELOW_TEMPERATURE ? 0 : request.temperature;
   const completion = new LlamaCompletion({ contextSequence: lease.sequence });
   const run = completion
     .generateCompletionWithMeta(prompt.tokens, {
       maxTokens: request.maxTokens,
-      temperature: request.temperature,
-      ...(request.temperature > 0 ? { topP: request.topP, topK: 0 } : {}),
+      temperature,
+      ...(temperature > 0 ? { topP: request.topP, topK: 0 } : {}),
       // OpenAI-style APIs apply no repetition penalty unless asked; neither do we.
       repeatPenalty: false,
       // Stop strings are matched on the streamed text (see stop-strings.ts); only a chat template's
