@@ -160,7 +160,10 @@ export function createCanaryEvaluator(deps: CanaryEvaluatorDeps) {
         deps.logger.warn('canary evaluation failed', { route: compiled.route.name, error: String(error) });
       }
     }
-    if (decisions.length > 0) await deps.routes.refresh();
+    if (decisions.length > 0) {
+      // The decisions are written; a failed refresh only leaves them to the cache's next periodic one.
+      await deps.routes.refresh().catch((error: unknown) => deps.logger.warn('route refresh after a canary decision failed', { error: String(error) }));
+    }
     return decisions;
   }
 
@@ -173,7 +176,7 @@ export function createCanaryEvaluator(deps: CanaryEvaluatorDeps) {
   }
 
   return {
-    /** Judges every running canary once; returns the decisions written by this process. */
+    /** Judges every running canary once; returns the decisions written by this process. Never rejects: failures are logged. */
     evaluate,
     start() {
       if (timer === null && !closed) schedule();
