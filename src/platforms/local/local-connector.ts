@@ -36,7 +36,7 @@ export interface LocalConnectorOptions {
 
 /**
  * Temperatures below this sample greedily, as vLLM does below 1e-5. llama.cpp divides the logits by the
- * temperature in float32: one near float32's smallest numbers (measured: 5e-45 to 5e-44 with 3.21.1)
+ * temperature in float32: one near float32's smallest numbers (measured: 7e-46 to 5e-44 with 3.21.1)
  * makes them infinite and the text random bytes, and anything this small is greedy in effect anyway.
  */
 export const GREEDY_BELOW_TEMPERATURE = 1e-5;
