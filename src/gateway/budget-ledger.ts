@@ -1,3 +1,4 @@
+import { periodic } from '../core/periodic.js';
 import { isModelportError } from '../core/errors/index.js';
 import type { Logger } from '../platforms/connector.js';
 import type { BudgetPeriod, GatewayBudgetRecord, GatewayBudgetStore } from '../store/gateway-store.js';
@@ -94,9 +95,7 @@ export function createBudgetLedger(options: BudgetLedgerOptions): BudgetLedger {
   const leaseTtlMs = options.leaseTtlMs ?? 30_000;
   const chunkFraction = options.chunkFraction ?? 0.05;
   const accounts = new Map<string, Account>();
-  let timer: NodeJS.Timeout | null = null;
   let lastReclaimAt = 0;
-  let closed = false;
 
   function accountFor(budget: GatewayBudgetRecord, now: number): Account {
     const periodStart = periodStartOf(budget.period, now);
@@ -255,15 +254,7 @@ export function createBudgetLedger(options: BudgetLedgerOptions): BudgetLedger {
     if (failures.length > 0) throw failures[0];
   }
 
-  function schedule(): void {
-    if (closed) return;
-    timer = setTimeout(() => {
-      flush()
-        .catch((error: unknown) => logger.warn('budget flush failed; retrying', { error: String(error) }))
-        .finally(schedule);
-    }, flushMs);
-    timer.unref();
-  }
+  const flusher = periodic(flushMs, () => flush(false), (error) => logger.warn('budget flush failed; retrying', { error: String(error) }));
 
   return {
     reserve(budgets, estimateUsd) {
@@ -282,13 +273,9 @@ export function createBudgetLedger(options: BudgetLedgerOptions): BudgetLedger {
       return reserveSlowly(list, estimateUsd);
     },
     flush: () => flush(false),
-    start() {
-      if (timer === null && !closed) schedule();
-    },
+    start: flusher.start,
     async close() {
-      closed = true;
-      if (timer !== null) clearTimeout(timer);
-      timer = null;
+      await flusher.stop();
       await flush(true);
     },
     accounts: () =>

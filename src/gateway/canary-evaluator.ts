@@ -1,3 +1,4 @@
+import { periodic } from '../core/periodic.js';
 import { ConflictError, NotFoundError } from '../core/errors/index.js';
 import { createLatencySketch } from '../metrics/latency-sketch.js';
 import type { Logger } from '../platforms/connector.js';
@@ -87,8 +88,6 @@ export interface CanaryDecision {
  */
 export function createCanaryEvaluator(deps: CanaryEvaluatorDeps) {
   const intervalMs = deps.intervalMs ?? 5_000;
-  let timer: NodeJS.Timeout | null = null;
-  let closed = false;
 
   async function statsOf(route: Route, canary: Canary): Promise<Record<CanaryRole, WindowStats>> {
     const rows = await deps.store.canaryStats.list(route.id, canary.startedAt);
@@ -167,25 +166,14 @@ export function createCanaryEvaluator(deps: CanaryEvaluatorDeps) {
     return decisions;
   }
 
-  function schedule(): void {
-    if (closed) return;
-    timer = setTimeout(() => {
-      void evaluate().finally(schedule);
-    }, intervalMs);
-    timer.unref();
-  }
+  const judging = periodic(intervalMs, evaluate, (error) => deps.logger.warn('canary evaluation failed', { error: String(error) }));
 
   return {
     /** Judges every running canary once; returns the decisions written by this process. Never rejects: failures are logged. */
     evaluate,
-    start() {
-      if (timer === null && !closed) schedule();
-    },
-    close() {
-      closed = true;
-      if (timer !== null) clearTimeout(timer);
-      timer = null;
-    },
+    start: judging.start,
+    /** Stops judging; resolves once an evaluation under way has ended. */
+    close: judging.stop,
   };
 }
 

@@ -1,3 +1,4 @@
+import { periodic } from '../core/periodic.js';
 import { createLatencySketch, type LatencySketch } from '../metrics/latency-sketch.js';
 import type { Logger } from '../platforms/connector.js';
 import type { GatewayCanaryStatsStore } from '../store/gateway-store.js';
@@ -35,8 +36,6 @@ const IDLE_DROP_MS = 3_600_000;
 
 export function createCanaryStatsCollector(options: { store: GatewayCanaryStatsStore; writerId: string; clock: { now(): number }; flushMs: number; logger: Pick<Logger, 'warn'> }): CanaryStatsCollector {
   const entries = new Map<string, Entry>();
-  let timer: NodeJS.Timeout | null = null;
-  let closed = false;
   let flushing: Promise<void> | null = null;
 
   async function flushOnce(): Promise<void> {
@@ -72,15 +71,7 @@ export function createCanaryStatsCollector(options: { store: GatewayCanaryStatsS
     return flushing;
   }
 
-  function schedule(): void {
-    if (closed) return;
-    timer = setTimeout(() => {
-      flush()
-        .catch((error: unknown) => options.logger.warn('canary statistics flush failed; retrying', { error: String(error) }))
-        .finally(schedule);
-    }, options.flushMs);
-    timer.unref();
-  }
+  const flusher = periodic(options.flushMs, flush, (error) => options.logger.warn('canary statistics flush failed; retrying', { error: String(error) }));
 
   return {
     observe(routeId, canaryStartedAt, role, success, latencyMs, ttftMs) {
@@ -98,13 +89,9 @@ export function createCanaryStatsCollector(options: { store: GatewayCanaryStatsS
       entry.lastObservedAt = options.clock.now();
     },
     flush,
-    start() {
-      if (timer === null && !closed) schedule();
-    },
+    start: flusher.start,
     async close() {
-      closed = true;
-      if (timer !== null) clearTimeout(timer);
-      timer = null;
+      await flusher.stop();
       await flush();
     },
   };

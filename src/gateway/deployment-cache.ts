@@ -1,6 +1,7 @@
 import type { Deployment } from '../core/deployment.js';
 import { adaptersOf } from '../core/deployment-spec.js';
 import type { TokenPrice } from '../core/pricing.js';
+import { periodic } from '../core/periodic.js';
 import type { Logger } from '../platforms/connector.js';
 import type { DeploymentFeed } from '../services/deployment-feed.js';
 import type { RowVersion } from '../store/store.js';
@@ -63,7 +64,6 @@ export interface DeploymentCacheOptions<Inputs> {
 export function createDeploymentCache<Inputs>(options: DeploymentCacheOptions<Inputs>): DeploymentCache {
   let byName = new Map<string, ServingPlan>();
   const nameById = new Map<string, string>();
-  let timer: NodeJS.Timeout | null = null;
   let unsubscribe: (() => void) | null = null;
   let refreshing: Promise<void> | null = null;
   const inputsOf = new WeakMap<ServingPlan, string>();
@@ -126,16 +126,7 @@ export function createDeploymentCache<Inputs>(options: DeploymentCacheOptions<In
     return refreshing;
   }
 
-  function schedule(): void {
-    timer = setTimeout(() => {
-      refresh()
-        .catch((error: unknown) => options.logger.warn('gateway deployment refresh failed', { error: String(error) }))
-        .finally(() => {
-          if (timer !== null) schedule();
-        });
-    }, options.refreshMs);
-    timer.unref();
-  }
+  const refresher = periodic(options.refreshMs, refresh, (error) => options.logger.warn('gateway deployment refresh failed', { error: String(error) }));
 
   return {
     get: (name) => byName.get(name),
@@ -152,15 +143,13 @@ export function createDeploymentCache<Inputs>(options: DeploymentCacheOptions<In
         }
       }) ?? null;
       await refresh();
-      schedule();
+      refresher.start();
     },
-    close() {
+    async close() {
       unsubscribe?.();
       unsubscribe = null;
-      if (timer !== null) clearTimeout(timer);
-      timer = null;
-      // Its outcome is the refresh's caller's to handle.
-      return refreshing?.catch(() => undefined) ?? Promise.resolve();
+      // `refreshing` may be one an admin write asked for; its outcome is that caller's to handle.
+      await Promise.all([refresher.stop(), refreshing?.catch(() => undefined)]);
     },
   };
 }

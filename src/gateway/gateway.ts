@@ -232,7 +232,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     close: () =>
       (closing ??= (async () => {
-        canary?.close();
+        await canary?.close();
         await Promise.all([routeCache?.close(), deploymentCache.close()]);
         try {
           await ledger?.close();

@@ -1,3 +1,4 @@
+import { periodic } from '../core/periodic.js';
 import type { Logger } from '../platforms/connector.js';
 import type { BudgetScope, GatewayBudgetRecord, GatewayRouteRecord, GatewayStore } from '../store/gateway-store.js';
 import { RouteSpecSchema, type Route } from './route-spec.js';
@@ -42,7 +43,6 @@ export function createRouteBudgetCache(options: { store: GatewayStore; refreshMs
   let routes = new Map<string, CompiledRoute>();
   let budgetList: readonly GatewayBudgetRecord[] = NONE;
   let budgetsByTarget = new Map<string, readonly GatewayBudgetRecord[]>();
-  let timer: NodeJS.Timeout | null = null;
   let refreshing: Promise<void> | null = null;
 
   async function load(): Promise<void> {
@@ -81,16 +81,7 @@ export function createRouteBudgetCache(options: { store: GatewayStore; refreshMs
     return next;
   }
 
-  function schedule(): void {
-    timer = setTimeout(() => {
-      refresh()
-        .catch((error: unknown) => options.logger.warn('gateway route/budget refresh failed', { error: String(error) }))
-        .finally(() => {
-          if (timer !== null) schedule();
-        });
-    }, options.refreshMs);
-    timer.unref();
-  }
+  const refresher = periodic(options.refreshMs, refresh, (error) => options.logger.warn('gateway route/budget refresh failed', { error: String(error) }));
 
   return {
     route: (name) => routes.get(name),
@@ -100,12 +91,11 @@ export function createRouteBudgetCache(options: { store: GatewayStore; refreshMs
     refresh,
     async start() {
       await refresh();
-      schedule();
+      refresher.start();
     },
-    close() {
-      if (timer !== null) clearTimeout(timer);
-      timer = null;
-      return refreshing ?? Promise.resolve();
+    async close() {
+      // `refreshing` also covers a refresh this process's admin writes asked for.
+      await Promise.all([refresher.stop(), refreshing]);
     },
   };
 }

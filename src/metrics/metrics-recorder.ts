@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { RequestRecord } from '../core/invocation.js';
 import type { Clock, Logger } from '../core/runtime.js';
 import { InternalError } from '../core/errors/index.js';
+import { periodic } from '../core/periodic.js';
 import type { RollupRow, Store } from '../store/store.js';
 import { RawRowBuffer } from './raw-row-buffer.js';
 import { createLatencySketch, type LatencySketch } from './latency-sketch.js';
@@ -179,8 +180,6 @@ export function createMetricsRecorder(options: MetricsRecorderOptions): MetricsR
   let failedFlushes = 0;
   let lastRetentionAt = Number.NEGATIVE_INFINITY;
   let inFlight: Promise<void> | null = null;
-  let timer: NodeJS.Timeout | null = null;
-  let closed = false;
 
   function rollupsOf(deploymentId: string): DeploymentRollups {
     let entry = rollups.get(deploymentId);
@@ -381,14 +380,8 @@ export function createMetricsRecorder(options: MetricsRecorderOptions): MetricsR
     }
   }
 
-  function schedule(): void {
-    if (closed) return;
-    // A timeout re-armed after each tick rather than an interval, so a slow store never stacks ticks.
-    timer = setTimeout(() => {
-      void tick().finally(schedule);
-    }, flushIntervalMs);
-    timer.unref();
-  }
+  // tick() logs its own failures.
+  const ticker = periodic(flushIntervalMs, tick, (error) => logger?.warn('metrics tick failed', { error: describe(error) }));
 
   function unflushedRollups(deploymentId: string, from: number, to: number, resolution: RollupResolution = 'minute'): RollupRow[] {
     const rows: RollupRow[] = [];
@@ -415,13 +408,11 @@ export function createMetricsRecorder(options: MetricsRecorderOptions): MetricsR
   }
 
   async function close(): Promise<void> {
-    closed = true;
-    if (timer !== null) clearTimeout(timer);
-    timer = null;
+    await ticker.stop();
     await flush();
   }
 
-  schedule();
+  ticker.start();
   return { record, flush, applyRetention, unflushedRollups, stats, close };
 }
 

@@ -1,5 +1,6 @@
 import type { Deployment, LastError, ProviderRef } from '../core/deployment.js';
 import { isTransient } from '../core/deployment-status.js';
+import { periodic } from '../core/periodic.js';
 import { isModelportError, ModelportError, TimeoutError } from '../core/errors/index.js';
 import type { Clock, Logger, Observation, PlatformConnector } from '../platforms/connector.js';
 import type { PlatformRegistry } from '../platforms/registry.js';
@@ -56,9 +57,7 @@ export function createReconciler(options: ReconcilerOptions) {
    * local model lost with the old process is found as soon as that lease expires, not a sweep later.
    */
   const sweepLeft = new Set<string>();
-  let timer: NodeJS.Timeout | null = null;
   let stopped = true;
-  let ticking: Promise<void> | null = null;
   const stopController = new AbortController();
 
   async function tick(): Promise<void> {
@@ -356,24 +355,13 @@ export function createReconciler(options: ReconcilerOptions) {
     return { code: error.code, message, at: new Date(clock.now()).toISOString() };
   }
 
-  function schedule(): void {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      ticking = tick()
-        .catch((error: unknown) => logger.error('reconciler tick failed', { error }))
-        .finally(() => {
-          ticking = null;
-          schedule();
-        });
-    }, options.intervalMs);
-    timer.unref();
-  }
+  const ticker = periodic(options.intervalMs, tick, (error) => logger.error('reconciler tick failed', { error }));
 
   return {
     start(): void {
       if (!stopped) return;
       stopped = false;
-      schedule();
+      ticker.start();
     },
     /** Works on one deployment now instead of at the next tick. */
     nudge(id: string): void {
@@ -386,7 +374,7 @@ export function createReconciler(options: ReconcilerOptions) {
     reconcileOne,
     async stop(): Promise<void> {
       stopped = true;
-      if (timer) clearTimeout(timer);
+      const ticking = ticker.stop();
       stopController.abort(new ModelportError('internal_error', 'shutting down'));
       await ticking;
       while (inFlight.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
