@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { unhandledRejectionsDuring } from '../../test/helpers/unhandled-rejections.js';
 import { periodic, type Periodic } from './periodic.js';
 
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -16,12 +17,9 @@ describe('periodic', () => {
   };
 
   it('keeps running after a failed run, reports the failure, and leaves no unhandled rejection', async () => {
-    const unhandled: unknown[] = [];
-    const record = (reason: unknown) => unhandled.push(reason);
-    process.on('unhandledRejection', record);
-    try {
-      let runs = 0;
-      const errors: unknown[] = [];
+    let runs = 0;
+    const errors: unknown[] = [];
+    const unhandled = await unhandledRejectionsDuring(async () => {
       start(
         5,
         async () => {
@@ -31,12 +29,9 @@ describe('periodic', () => {
         (error) => errors.push(String(error)),
       );
       await expect.poll(() => runs, { interval: 5 }).toBeGreaterThanOrEqual(4);
-      expect(errors).toEqual(['Error: run 1 failed', 'Error: run 2 failed']);
-      await tick(10);
-      expect(unhandled).toEqual([]);
-    } finally {
-      process.off('unhandledRejection', record);
-    }
+    });
+    expect(errors).toEqual(['Error: run 1 failed', 'Error: run 2 failed']);
+    expect(unhandled).toEqual([]);
   });
 
   it('never overlaps runs: the next is timed from the end of the previous', async () => {

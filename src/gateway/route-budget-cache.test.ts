@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGatewayDatabase, type GatewayDatabase } from '../../test/helpers/gateway-database.js';
+import { unhandledRejectionsDuring } from '../../test/helpers/unhandled-rejections.js';
 import type { GatewayStore } from '../store/gateway-store.js';
 import { createRouteBudgetCache } from './route-budget-cache.js';
 
@@ -86,50 +87,41 @@ describe('the gateway’s route and budget cache', () => {
   });
 
   it('survives a failed refresh without an unhandled rejection, and close() waits for the refresh under way', async () => {
-    const unhandled: unknown[] = [];
-    const record = (reason: unknown) => unhandled.push(reason);
-    process.on('unhandledRejection', record);
-    try {
-      let failing = false;
-      let release = () => {};
-      const held = new Promise<void>((resolve) => (release = resolve));
-      let holding = false;
-      own = {
-        ...own,
-        routes: {
-          ...own.routes,
-          listVersions: async () => {
-            if (holding) await held;
-            if (failing) throw new Error('connection lost');
-            return other.routes.listVersions();
-          },
+    let failing = false;
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let holding = false;
+    own = {
+      ...own,
+      routes: {
+        ...own.routes,
+        listVersions: async () => {
+          if (holding) await held;
+          if (failing) throw new Error('connection lost');
+          return other.routes.listVersions();
         },
-      };
-      const cache = cacheWith();
-      await cache.start();
-      failing = true;
-      await expect(cache.refresh()).rejects.toThrow('connection lost');
-      // Unhandled rejections are reported after the microtask queue drains.
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      expect(unhandled).toEqual([]);
+      },
+    };
+    const cache = cacheWith();
+    await cache.start();
+    failing = true;
+    const unhandled = await unhandledRejectionsDuring(() => expect(cache.refresh()).rejects.toThrow('connection lost'));
+    expect(unhandled).toEqual([]);
 
-      // A later refresh is not held back by the failed one.
-      failing = false;
-      await other.routes.create({ id: 'r-n', name: 'new', spec: spec('n'), now }, event);
-      await cache.refresh();
-      expect(cache.route('new')).toBeDefined();
+    // A later refresh is not held back by the failed one.
+    failing = false;
+    await other.routes.create({ id: 'r-n', name: 'new', spec: spec('n'), now }, event);
+    await cache.refresh();
+    expect(cache.route('new')).toBeDefined();
 
-      holding = true;
-      const underWay = cache.refresh();
-      let closed = false;
-      const closing = cache.close().then(() => (closed = true));
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      expect(closed).toBe(false);
-      release();
-      await closing;
-      await underWay;
-    } finally {
-      process.off('unhandledRejection', record);
-    }
+    holding = true;
+    const underWay = cache.refresh();
+    let closed = false;
+    const closing = cache.close().then(() => (closed = true));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(closed).toBe(false);
+    release();
+    await closing;
+    await underWay;
   });
 });
