@@ -159,17 +159,14 @@ export function createCanaryEvaluator(deps: CanaryEvaluatorDeps) {
         deps.logger.warn('canary evaluation failed', { route: compiled.route.name, error: String(error) });
       }
     }
-    if (decisions.length > 0) {
-      // The decisions are written; a failed refresh only leaves them to the cache's next periodic one.
-      await deps.routes.refresh().catch((error: unknown) => deps.logger.warn('route refresh after a canary decision failed', { error: String(error) }));
-    }
+    if (decisions.length > 0) await deps.routes.refresh();
     return decisions;
   }
 
   const judging = periodic(intervalMs, evaluate, (error) => deps.logger.warn('canary evaluation failed', { error: String(error) }));
 
   return {
-    /** Judges every running canary once; returns the decisions written by this process. Never rejects: failures are logged. */
+    /** Judges every running canary once; returns the decisions written by this process. */
     evaluate,
     start: judging.start,
     /** Stops judging; resolves once an evaluation under way has ended. */
